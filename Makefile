@@ -1,0 +1,77 @@
+# Passerelle — developer commands. See docs/development.md.
+SHELL := /bin/bash
+.SHELLFLAGS := -eu -o pipefail -c
+.DEFAULT_GOAL := help
+
+# Interpreter used only to create the virtual environment.
+PYTHON ?= $(shell command -v python3.11 2>/dev/null || command -v python3)
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+MANAGE := $(PY) manage.py
+
+# Keep these in step with scripts/check_translations.sh.
+LANGS := -l fr -l en
+I18N_IGNORE := --ignore=.venv --ignore=staticfiles --ignore=var --ignore=node_modules
+
+PYTEST_ARGS ?=
+
+.PHONY: help venv install run test bench lint messages check-messages clean
+
+help:
+	@echo "make install         create .venv, install the project (editable, with dev extras), compile messages"
+	@echo "make run             migrate, load the demo data, serve on http://127.0.0.1:8000"
+	@echo "make test            run the test suite (PYTEST_ARGS='-k foo' to select; DATABASE_URL=... for PostgreSQL)"
+	@echo "make bench           run every bench/*.py"
+	@echo "make lint            ruff check ."
+	@echo "make messages        regenerate locale/{fr,en} catalogues, then compile them"
+	@echo "make check-messages  fail if the committed catalogues are stale or French is incomplete"
+	@echo "make clean           remove caches and compiled files (keeps .venv and var/)"
+
+$(PY):
+	@test -n "$(PYTHON)" || { echo "No python3.11 or python3 found." >&2; exit 1; }
+	$(PYTHON) -m venv $(VENV)
+
+# Reinstall only when pyproject.toml changed since the last successful install.
+$(STAMP): pyproject.toml | $(PY)
+	$(PY) -m pip install -e ".[dev]"
+	@touch $(STAMP)
+
+venv: $(STAMP)
+
+install: venv
+	@command -v msgfmt >/dev/null || { echo "msgfmt not found: install gettext (apt-get install gettext)." >&2; exit 1; }
+	$(MANAGE) compilemessages --ignore=.venv
+
+run: install
+	$(MANAGE) migrate --noinput
+	$(MANAGE) load_demo
+	$(MANAGE) runserver 127.0.0.1:8000
+
+test: install
+	PASSERELLE_ENV=test $(VENV)/bin/pytest $(PYTEST_ARGS)
+
+bench: install
+	@shopt -s nullglob; \
+	files=(bench/*.py); \
+	if [ $${#files[@]} -eq 0 ]; then echo "No benchmarks in bench/ — nothing to run."; exit 0; fi; \
+	for f in "$${files[@]}"; do \
+		echo "=== $$f"; \
+		PASSERELLE_ENV=test DJANGO_SETTINGS_MODULE=config.settings PYTHONPATH="$(CURDIR)" $(PY) "$$f"; \
+	done
+
+lint: venv
+	$(VENV)/bin/ruff check .
+
+messages: venv
+	$(MANAGE) makemessages $(LANGS) $(I18N_IGNORE) --no-obsolete
+	$(MANAGE) compilemessages --ignore=.venv
+
+check-messages: venv
+	bash scripts/check_translations.sh
+
+clean:
+	find . -path ./.venv -prune -o -type d -name __pycache__ -print0 | xargs -0 -r rm -rf
+	find locale -name '*.mo' -delete 2>/dev/null || true
+	rm -rf .pytest_cache .ruff_cache .hypothesis .schemathesis staticfiles test-results build *.egg-info
+	rm -f var/test.sqlite3

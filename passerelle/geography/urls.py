@@ -1,0 +1,9 @@
+from django.urls import path
+
+from . import views
+
+app_name = "geography"
+
+urlpatterns = [
+    path("", views.area_list, name="list"),
+]

@@ -1,0 +1,90 @@
+"""Read-only views of records with hidden fields removed, coarsened or decrypted.
+
+`redact(user, obj)` is what templates and exports render. A field the user may
+not see is absent (None and listed in `.hidden`); an encrypted field the user may
+see is decrypted here, and reading level-3/4 content is audited once per view.
+"""
+
+from __future__ import annotations
+
+from passerelle.core import audit
+from passerelle.core.fields import reveal
+
+from .fields import INCIDENT_FIELDS, PERSON_FIELDS
+from .gate import clearance, scope, visible_fields
+
+
+class Redacted:
+    """Attribute access limited to visible fields; `level` is the reader's clearance."""
+
+    def __init__(self, obj, values: dict, hidden: set, level: int):
+        self._obj = obj
+        self._values = values
+        self.hidden = hidden
+        self.level = level
+        self.public_id = obj.public_id
+
+    def __getattr__(self, name):
+        values = self.__dict__.get("_values", {})
+        if name in values:
+            return values[name]
+        if name in self.__dict__.get("hidden", set()):
+            return None
+        raise AttributeError(name)
+
+    def shows(self, name: str) -> bool:
+        return name in self._values
+
+
+def _coarse_area(area, level: int):
+    if level < 3 and area is not None and area.level > 2:
+        return area.ancestor_at(2)
+    return area
+
+
+def redact(user, obj, *, audit_reads: bool = True) -> Redacted:
+    from passerelle.incidents.models import Incident
+
+    is_incident = isinstance(obj, Incident)
+    table = INCIDENT_FIELDS if is_incident else PERSON_FIELDS
+    visible = visible_fields(user, obj)
+    level = clearance(user, obj)
+    values = {}
+    for name in table:
+        if name not in visible:
+            continue
+        if name == "persons":
+            from passerelle.incidents.models import Person
+
+            values[name] = scope(user, Person.objects.filter(incident=obj), "person.view")
+            continue
+        if name in {"victim_counts", "verification_history", "consents"}:
+            values[name] = getattr(obj, name).all()
+            if name == "victim_counts":
+                values["victim_total"] = sum(c.count for c in values[name])
+            continue
+        value = getattr(obj, name)
+        field = obj._meta.get_field(name)
+        if getattr(field, "choices", None):
+            values[f"{name}_display"] = getattr(obj, f"get_{name}_display")()
+        if name == "area":
+            value = _coarse_area(value, level)
+        values[name] = reveal(value) if _is_sealed(value) else value
+    shown_level = max((table[n] for n in values if n in table), default=0)
+    if audit_reads and shown_level >= 3:
+        record = obj if is_incident else obj.incident
+        audit.record(
+            user,
+            "incident.read" if is_incident else "person.read",
+            obj,
+            organisation=record.owner,
+            level=shown_level,
+            detail={"fields": sorted(n for n in values if table.get(n, 0) >= 3)},
+        )
+    return Redacted(obj, values, set(table) - set(values), level)
+
+
+def _is_sealed(value) -> bool:
+    from passerelle.core.fields import Sealed
+
+    return isinstance(value, Sealed)

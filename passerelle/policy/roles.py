@@ -1,0 +1,102 @@
+"""THE roles table: what each role may do, and up to which classification level.
+
+Levels (DESIGN.md): 0 public, 1 aggregate, 2 restricted (de-identified incident),
+3 confidential (case details, no identity), 4 strictly confidential (identity).
+A role's level applies to its own organisation's records; level 4 further needs
+the user to be named on the record (need to know) or to have recorded it.
+docs/authorization.md is generated from this table (`manage.py authorization_doc`).
+"""
+
+from dataclasses import dataclass
+
+from django.utils.translation import gettext_lazy as _
+
+
+@dataclass(frozen=True)
+class Role:
+    level: int
+    actions: frozenset
+    description: str
+
+
+# Every action the application knows, with a short description.
+ACTIONS = {
+    "dashboard.view": _("See the home dashboard of one's organisation"),
+    "area.view": _("Browse administrative areas"),
+    "incident.view": _("Open an incident of one's organisation (up to one's level)"),
+    "incident.create": _("Record a new incident"),
+    "incident.edit": _("Change an incident's details"),
+    "incident.verify": _("Move an incident through the verification workflow"),
+    "incident.manage_access": _("Name the colleagues who need to know an incident's identities"),
+    "person.view": _("See the victims, witnesses and sources of an incident (without identity)"),
+    "person.create": _("Add a victim, witness or source to an incident"),
+    "person.edit": _("Change a person's details"),
+    "person.view_identity": _("See and record names, family names, phone and address"),
+    "consent.record": _("Record or withdraw a person's consent"),
+    "audit.view": _("Browse the audit log of one's organisation"),
+    "admin.access": _("Use the system administration site"),
+}
+
+_VIEW = {"dashboard.view", "area.view", "incident.view"}
+
+ROLES: dict[str, Role] = {
+    "viewer": Role(2, frozenset(_VIEW), _("Reads de-identified incidents of the organisation")),
+    "monitor": Role(
+        4,
+        frozenset(
+            _VIEW
+            | {
+                "incident.create",
+                "incident.edit",
+                "person.view",
+                "person.create",
+                "person.edit",
+                "person.view_identity",
+                "consent.record",
+            }
+        ),
+        _("Records incidents, victims, witnesses and sources; sees identities they need to know"),
+    ),
+    "case_worker": Role(
+        4,
+        frozenset(_VIEW | {"person.view", "person.edit", "person.view_identity", "consent.record"}),
+        _("Follows up survivors; sees identities they need to know"),
+    ),
+    "verifier": Role(
+        4,
+        frozenset(
+            _VIEW | {"incident.edit", "incident.verify", "person.view", "person.view_identity"}
+        ),
+        _("Verifies incidents; sees identities they need to know"),
+    ),
+    "im_officer": Role(2, frozenset(_VIEW), _("Analyses de-identified incidents and statistics")),
+    "focal_point": Role(
+        2, frozenset(_VIEW), _("Thematic focal point; reads de-identified incidents")
+    ),
+    "org_admin": Role(
+        3,
+        frozenset(_VIEW | {"incident.manage_access", "audit.view", "person.view"}),
+        _("Manages the organisation's members, need-to-know lists and audit; no identities"),
+    ),
+    "system_admin": Role(
+        1,
+        frozenset({"dashboard.view", "area.view", "admin.access"}),
+        _("Runs the platform (organisations, users, vocabularies, areas); no case data"),
+    ),
+}
+
+# The lowest clearance an action needs on a record (the record's classification may raise it).
+ACTION_LEVEL = {
+    "incident.view": 2,
+    "incident.edit": 3,
+    "incident.verify": 3,
+    "incident.manage_access": 3,
+    "person.view": 3,
+    "person.create": 3,
+    "person.edit": 3,
+    "consent.record": 3,
+    "person.view_identity": 4,
+}
+
+assert all(a in ACTIONS for r in ROLES.values() for a in r.actions)  # noqa: S101
+assert set(ACTION_LEVEL) <= set(ACTIONS)  # noqa: S101
