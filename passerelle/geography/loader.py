@@ -133,8 +133,8 @@ def _read_table(
         records = list(reader)
     except csv.Error as exc:
         errors.append(
-            _("Row %(row)d of %(file)s: this is not valid CSV (%(reason)s).")
-            % {"file": label, "row": reader.line_num, "reason": exc}
+            _("Line %(line)d of %(file)s is not valid CSV (%(reason)s).")
+            % {"file": label, "line": reader.line_num, "reason": exc}
         )
         return None
     if not records:

@@ -98,6 +98,7 @@ class IncidentForm(forms.Form):
     classification = forms.TypedChoiceField(
         label=_("Classification"),
         coerce=int,
+        empty_value=None,
         required=False,
         choices=[("", _("Default for the category"))] + [c for c in Level.choices if c[0] >= 2],
     )

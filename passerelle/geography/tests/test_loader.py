@@ -321,6 +321,13 @@ def test_unreadable_files_are_reported(tmp_path):
     assert Area.objects.count() == 0
 
 
+def test_oversized_csv_field_is_reported(tmp_path):
+    path = write(tmp_path, f'{HEADER}\nXY,"{"x" * 200_000}",0,\n')
+    with pytest.raises(AreaImportError) as excinfo:
+        load_areas(path)
+    assert excinfo.value.errors[0].startswith("Line 2 of areas.csv is not valid CSV")
+
+
 def test_names_file_errors(tmp_path):
     path = write_csv(tmp_path, SMALL_TREE)
     names = write_csv(

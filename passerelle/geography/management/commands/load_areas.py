@@ -2,6 +2,7 @@
 
 from django.core.management.base import BaseCommand, CommandError
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from passerelle.geography.loader import (
     MALI_VERSION,
@@ -75,7 +76,13 @@ class Command(BaseCommand):
         except AreaImportError as exc:
             for error in exc.errors:
                 self.stderr.write(error)
+            count = len(exc.errors)
             raise CommandError(
-                _("%(count)d error(s) found; nothing was loaded.") % {"count": len(exc.errors)}
+                ngettext(
+                    "%(count)d error found; nothing was loaded.",
+                    "%(count)d errors found; nothing was loaded.",
+                    count,
+                )
+                % {"count": count}
             ) from exc
         self.stdout.write(self.style.SUCCESS(result.summary()))

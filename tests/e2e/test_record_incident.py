@@ -1,0 +1,103 @@
+"""End to end: a protection monitor logs in, records an incident and finds it in the list.
+
+Drives Debian's chromium (never a downloaded browser) through Playwright.
+"""
+
+import os
+import shutil
+
+import pytest
+
+from passerelle.accounts.models import Membership, Organisation, User
+from passerelle.core.guard import unscoped
+from passerelle.geography.loader import load_mali
+from passerelle.incidents.models import Incident
+
+CHROMIUM = "/usr/bin/chromium"
+PASSWORD = "Field-office-2013!"
+
+pytestmark = [
+    pytest.mark.e2e,
+    pytest.mark.skipif(
+        not shutil.which(CHROMIUM) and not os.path.exists(CHROMIUM),
+        reason="Debian's chromium is not installed (apt-get install chromium)",
+    ),
+]
+
+
+@pytest.fixture
+def browser():
+    os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(
+            executable_path=CHROMIUM,
+            headless=True,
+            args=[
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+                "--no-first-run",
+            ],
+        )
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def monitor(transactional_db):
+    load_mali()
+    org = Organisation.objects.create(name="Danish Refugee Council", acronym="DRC", type="ingo")
+    user = User.objects.create_user("drc.monitor", password=PASSWORD, first_name="Awa")
+    Membership.objects.create(user=user, organisation=org, role="monitor")
+    return user
+
+
+def test_monitor_records_an_incident_and_finds_it_in_the_list(live_server, browser, monitor):
+    page = browser.new_page(locale="fr-FR")
+    page.set_default_timeout(15000)
+    page.goto(f"{live_server.url}/accounts/login/")
+    # The browser asks for French; the language switcher turns the interface to English.
+    assert page.locator("html").get_attribute("lang") == "fr"
+    page.get_by_role("button", name="EN").click()
+    page.wait_for_selector("html[lang=en]")
+    page.fill("input[name=username]", "drc.monitor")
+    page.fill("input[name=password]", PASSWORD)
+    page.get_by_role("button", name="Log in").click()
+    page.wait_for_url(f"{live_server.url}/")
+
+    page.get_by_role("link", name="Record an incident").first.click()
+    page.fill("input[name=occurred_on]", "2013-02-14")
+    page.select_option("select[name=region]", label="Gao (ML07)")
+    # htmx replaces the area options with the cercles of the chosen region
+    page.wait_for_selector("select[name=area] option:text('Ansongo (ML0701)')", state="attached")
+    page.select_option("select[name=area]", label="Ansongo (ML0701)")
+    page.select_option(
+        "select[name=category]",
+        label="Attacks on civilians and civilian objects, and other unlawful killings",
+    )
+    page.fill("textarea[name=narrative]", "Tirs sur le marché hebdomadaire; deux blessés.")
+    page.fill("input[name=count_f_18_59]", "2")
+    page.get_by_role("button", name="Record the incident").click()
+
+    try:
+        page.wait_for_selector("ul.messages li.success")
+    except Exception:
+        page.screenshot(path="test-results/e2e-record-incident.png", full_page=True)
+        print(page.locator("main").inner_text())
+        raise
+    with unscoped():
+        incident = Incident.objects.get()
+    assert page.url.endswith(f"/incidents/{incident.public_id}/")
+    assert "Tirs sur le marché hebdomadaire" in page.content()
+
+    page.get_by_role("link", name="Incidents", exact=True).click()
+    page.select_option("select[name=region]", label="Gao (ML07)")
+    page.get_by_role("button", name="Filter").click()
+    row = page.locator("table.incidents tbody tr", has_text=incident.reference)
+    row.wait_for()
+    assert "Ansongo" in row.inner_text()
+    assert "2" in row.locator("td.num").inner_text()
