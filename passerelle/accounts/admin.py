@@ -1,6 +1,7 @@
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 
+from passerelle.core import audit
 from passerelle.geography.models import Area
 from passerelle.vocabularies.models import Term
 
@@ -8,40 +9,77 @@ from .admin_site import admin_site
 from .models import Membership, Organisation, User
 
 
-class MembershipInline(admin.TabularInline):
+class PolicyAdminMixin:
+    """Admin rights come from the policy (admin.access), not from Django's per-model perms."""
+
+    def _allowed(self, request):
+        from passerelle import policy
+
+        return policy.can(request.user, "admin.access")
+
+    def has_module_permission(self, request):
+        return self._allowed(request)
+
+    def has_view_permission(self, request, obj=None):
+        return self._allowed(request)
+
+    def has_add_permission(self, request, *args):
+        return self._allowed(request)
+
+    def has_change_permission(self, request, obj=None):
+        return self._allowed(request)
+
+    def has_delete_permission(self, request, obj=None):
+        return self._allowed(request)
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        audit.record(
+            request.user,
+            "admin.change" if change else "admin.add",
+            obj,
+            detail={"fields": sorted(form.changed_data)},
+        )
+
+    def delete_model(self, request, obj):
+        audit.record(request.user, "admin.delete", obj)
+        super().delete_model(request, obj)
+
+
+class MembershipInline(PolicyAdminMixin, admin.TabularInline):
     model = Membership
     fk_name = "user"
     extra = 0
 
 
 @admin.register(Organisation, site=admin_site)
-class OrganisationAdmin(admin.ModelAdmin):
+class OrganisationAdmin(PolicyAdminMixin, admin.ModelAdmin):
     list_display = ("acronym", "name", "type", "parent", "active")
     list_filter = ("type", "active")
     search_fields = ("acronym", "name")
 
 
 @admin.register(User, site=admin_site)
-class UserAdmin(BaseUserAdmin):
+class UserAdmin(PolicyAdminMixin, BaseUserAdmin):
     inlines = [MembershipInline]
     list_display = ("username", "first_name", "last_name", "email", "is_active")
 
 
 @admin.register(Membership, site=admin_site)
-class MembershipAdmin(admin.ModelAdmin):
+class MembershipAdmin(PolicyAdminMixin, admin.ModelAdmin):
     list_display = ("user", "organisation", "role", "active")
     list_filter = ("role", "organisation")
 
 
 @admin.register(Term, site=admin_site)
-class TermAdmin(admin.ModelAdmin):
+class TermAdmin(PolicyAdminMixin, admin.ModelAdmin):
     list_display = ("code", "vocabulary", "label_en", "label_fr", "parent", "active")
     list_filter = ("vocabulary", "active", "standard")
     search_fields = ("code", "label_en", "label_fr")
 
 
 @admin.register(Area, site=admin_site)
-class AreaAdmin(admin.ModelAdmin):
+class AreaAdmin(PolicyAdminMixin, admin.ModelAdmin):
     list_display = ("pcode", "name_fr", "name_en", "level", "parent")
     list_filter = ("level",)
     search_fields = ("pcode", "name_fr", "name_en")

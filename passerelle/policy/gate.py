@@ -146,7 +146,7 @@ def scope(user, queryset, action: str):
         raise TypeError(f"The policy cannot scope {model.__name__}")
     base = ACTION_LEVEL.get(action, 2)
     through = Incident.need_to_know.through
-    condition = Q(pk__in=[])
+    condition = None
     if user is not None and user.is_authenticated:
         named = Q(**{f"{prefix}recorded_by": user}) | Exists(
             through.objects.filter(
@@ -157,10 +157,15 @@ def scope(user, queryset, action: str):
             level = _org_level(user, org.pk, action)
             unnamed = min(level, 3)
             owned = Q(**{f"{prefix}owner_id": org.pk})
+            terms = []
             if unnamed >= base:
-                condition |= owned & Q(**{f"{prefix}classification__lte": unnamed})
+                terms.append(owned & Q(**{f"{prefix}classification__lte": unnamed}))
             if level >= 4 and level >= base:
-                condition |= owned & named & Q(**{f"{prefix}classification__lte": level})
+                terms.append(owned & named & Q(**{f"{prefix}classification__lte": level}))
+            for term in terms:
+                condition = term if condition is None else condition | term
+    if condition is None:
+        return queryset.none().mark_scoped()
     return queryset.filter(condition).mark_scoped()
 
 
