@@ -1,0 +1,91 @@
+"""manage.py load_demo: demonstration organisations, logins and incidents (idempotent)."""
+
+from django.core.management.base import BaseCommand, CommandError
+from django.utils.translation import gettext as _
+
+from passerelle.demo import loader
+
+
+class Command(BaseCommand):
+    help = "Load the demonstration data (fictional incidents in Mali, 2012–2014) and print logins."
+
+    def add_arguments(self, parser):
+        parser.add_argument(
+            "--incidents",
+            type=int,
+            default=loader.DEFAULT_INCIDENTS,
+            help=f"Number of incidents to generate (default {loader.DEFAULT_INCIDENTS}).",
+        )
+        parser.add_argument(
+            "--small",
+            action="store_true",
+            help=f"Generate only {loader.SMALL_INCIDENTS} incidents (for tests).",
+        )
+        parser.add_argument(
+            "--reset-passwords",
+            action="store_true",
+            help="Set the demo password again on every demo account.",
+        )
+
+    def handle(self, *args, incidents, small, reset_passwords, **options):
+        if incidents < 0:
+            raise CommandError(_("The number of incidents cannot be negative."))
+        count = loader.SMALL_INCIDENTS if small else incidents
+        result = loader.load_demo(count, reset_passwords=reset_passwords)
+        verbose = options.get("verbosity", 1) >= 1
+        write = self.stdout.write
+
+        if verbose and result.areas:
+            write(_("Mali areas: %(summary)s") % {"summary": result.areas})
+        if verbose and (result.organisations_created or result.users_created):
+            write(
+                _("Created %(orgs)d organisations, %(users)d users and %(memberships)d roles.")
+                % {
+                    "orgs": result.organisations_created,
+                    "users": result.users_created,
+                    "memberships": result.memberships_created,
+                }
+            )
+        if verbose and result.skipped:
+            write(
+                _("The demo incidents are already loaded (%(count)d); nothing added.")
+                % {"count": result.incidents_existing}
+            )
+        elif verbose:
+            write(
+                _(
+                    "Created %(incidents)d incidents, %(persons)d persons, %(consents)d consent "
+                    "records and %(steps)d verification steps in %(seconds).1f s."
+                )
+                % {
+                    "incidents": result.incidents,
+                    "persons": result.persons,
+                    "consents": result.consents,
+                    "steps": result.verification_steps,
+                    "seconds": result.timings["incidents"],
+                }
+            )
+        if options.get("verbosity", 1) >= 2:
+            for stage, seconds in result.timings.items():
+                write(f"  {stage}: {seconds:.2f} s")
+        if verbose:
+            self.print_logins()
+
+    def print_logins(self):
+        write = self.stdout.write
+        rows = loader.logins()
+        headers = (_("Username"), _("Role"), _("Organisation"))
+        widths = [max(len(str(r[i])) for r in [headers, *rows]) for i in range(3)]
+        line = "  ".join("-" * w for w in widths)
+        write("")
+        write(self.style.MIGRATE_HEADING(_("Demo logins")))
+        write("  ".join(h.ljust(w) for h, w in zip(headers, widths, strict=True)))
+        write(line)
+        for row in rows:
+            write("  ".join(str(v).ljust(w) for v, w in zip(row, widths, strict=True)))
+        write(line)
+        write(
+            _("Password for every demo account: %(password)s") % {"password": loader.DEMO_PASSWORD}
+        )
+        write(_("Open %(url)s and sign in with one of these accounts.") % {"url": loader.URL})
+        write(_("All people, names and incidents in the demo data are fictional."))
