@@ -74,15 +74,20 @@ def _term(term, vocabulary: str, field: str):
     return term
 
 
-def _validate_incident(values: dict) -> None:
-    today = timezone.now().date()
-    category = values.get("category")
+def _check_category(category) -> None:
+    """A category proper: a child of a framework root, neither a root nor a sub-type."""
     if (
         category is None
         or category.vocabulary != Term.Vocabulary.CATEGORY
         or (category.parent is None or category.parent.parent_id is not None)
     ):
         raise DomainError(_("Choose a category of incident."), field="category")
+
+
+def _validate_incident(values: dict) -> None:
+    today = timezone.now().date()
+    category = values.get("category")
+    _check_category(category)
     sub_type = values.get("sub_type")
     if sub_type is not None and sub_type.parent_id != category.pk:
         raise DomainError(
@@ -159,7 +164,8 @@ def record_incident(
     unknown = set(values) - set(INCIDENT_EDITABLE)
     if unknown:
         raise TypeError(f"unexpected fields: {sorted(unknown)}")
-    if values.get("classification") is None and values.get("category") is not None:
+    _check_category(values.get("category"))  # before deriving the default classification
+    if values.get("classification") is None:
         values["classification"] = default_classification(values["category"])
     _validate_incident(values)
     public_id = uuid.uuid4()

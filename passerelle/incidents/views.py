@@ -30,17 +30,31 @@ def _form_error(form, exc: DomainError):
     form.add_error(field, str(exc.message))
 
 
+# Everything a redacted list row touches, fetched with the page (no query per row).
+LIST_RELATED = (
+    "area__parent",
+    "category__parent",
+    "sub_type",
+    "perpetrator",
+    "source_type",
+    "source_reliability",
+    "recorded_by",
+    "owner",
+)
+
+
 @policy.permission("incident.view")
 def incident_list(request):
     form = IncidentFilterForm(request.GET or None)
     qs = policy.scope(request.user, Incident.objects.all(), "incident.view")
     if form.is_bound and form.is_valid():
         qs = form.apply(qs)
-    qs = qs.select_related("area__parent", "category__parent", "owner").prefetch_related(
-        "victim_counts"
-    )
+    qs = qs.select_related(*LIST_RELATED).prefetch_related("victim_counts", "need_to_know")
     page = Paginator(qs, settings.PASSERELLE_PAGE_SIZE).get_page(request.GET.get("page"))
-    rows = [policy.redact(request.user, incident) for incident in page.object_list]
+    # A list shows level-2 columns only: building its rows is not a read of level-3 content.
+    rows = [
+        policy.redact(request.user, incident, audit_reads=False) for incident in page.object_list
+    ]
     params = request.GET.copy()
     params.pop("page", None)
     context = {"form": form, "page": page, "rows": rows, "querystring": params.urlencode()}

@@ -85,6 +85,9 @@ def _record_of(obj):
 def _is_named(user, incident) -> bool:
     if incident.recorded_by_id == user.pk:
         return True
+    prefetched = getattr(incident, "_prefetched_objects_cache", {}).get("need_to_know")
+    if prefetched is not None:  # lists prefetch it: no query per row
+        return any(named.pk == user.pk for named in prefetched)
     with unscoped():
         return incident.need_to_know.filter(pk=user.pk).exists()
 
@@ -165,8 +168,14 @@ def scope(user, queryset, action: str):
             for term in terms:
                 condition = term if condition is None else condition | term
     if condition is None:
-        return queryset.none().mark_scoped()
-    return queryset.filter(condition).mark_scoped()
+        return _mark_scoped(queryset.none())
+    return _mark_scoped(queryset.filter(condition))
+
+
+def _mark_scoped(queryset):
+    """Let a guarded queryset run; Consent's plain manager needs no mark."""
+    mark = getattr(queryset, "mark_scoped", None)
+    return mark() if mark is not None else queryset
 
 
 def get_or_404(user, model, public_id, action: str):
