@@ -6,6 +6,7 @@ import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.db import connection
+from django.db.models import ProtectedError
 from django.urls import reverse
 from django.utils import translation
 from hypothesis import HealthCheck, given
@@ -230,9 +231,9 @@ def test_a_swapped_pair_is_caught():
 
 
 @pytest.mark.parametrize("deleted", ["user", "organisation"])
-def test_deleting_a_user_or_organisation_keeps_the_chain_verifiable(deleted, user_with_role, org):
-    """Actors and organisations are `on_delete=SET_NULL` and their ids are hashed: deleting
-    one (e.g. in the admin) must not make the intact log look tampered with."""
+def test_a_user_or_organisation_with_audit_events_cannot_be_deleted(deleted, user_with_role, org):
+    """Their ids are hashed into the chain, so they are protected: deactivate them instead.
+    The refused deletion leaves the log intact."""
     from passerelle.accounts.tests.factories import OrganisationFactory
 
     user = user_with_role("viewer")
@@ -240,7 +241,8 @@ def test_deleting_a_user_or_organisation_keeps_the_chain_verifiable(deleted, use
     audit.record(user, "test.event", organisation=gone)
     audit.record(None, "test.event")
     assert audit.verify() == []
-    (user if deleted == "user" else gone).delete()
+    with pytest.raises(ProtectedError):
+        (user if deleted == "user" else gone).delete()
     assert audit.verify() == []
 
 

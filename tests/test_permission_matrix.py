@@ -38,7 +38,7 @@ from passerelle.incidents import services
 from passerelle.incidents.models import Consent, Incident, Person
 from passerelle.incidents.tests.factories import incident_factory, person_factory
 from passerelle.incidents.tests.fixtures import logged_in_client
-from passerelle.policy.roles import ACTION_LEVEL, ACTIONS, ROLES
+from passerelle.policy.roles import ACTION_LEVEL, ACTIONS, CLASSIFICATION_INDEPENDENT, ROLES
 
 pytestmark = pytest.mark.django_db
 
@@ -73,7 +73,9 @@ def expected_level(memberships, named: bool, action: str | None) -> int:
 
 
 def expected_can(memberships, named: bool, action: str, classification: int) -> bool:
-    needed = max(ACTION_LEVEL.get(action, 2), classification)
+    needed = ACTION_LEVEL.get(action, 2)
+    if action not in CLASSIFICATION_INDEPENDENT:
+        needed = max(needed, classification)
     return expected_level(memberships, named, action) >= needed
 
 

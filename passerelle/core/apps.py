@@ -1,4 +1,5 @@
 from django.apps import AppConfig
+from django.db.models.signals import post_migrate
 from django.utils.translation import gettext_lazy as _
 
 
@@ -11,3 +12,11 @@ class CoreConfig(AppConfig):
         from . import checks, crypto  # noqa: F401  (registers system checks)
 
         crypto.load_keys()  # a malformed key stops start-up here, with a clear message
+        post_migrate.connect(_write_key_canary, sender=self)
+
+
+def _write_key_canary(sender, using="default", **kwargs):
+    """After migrating, record which key this database is encrypted with."""
+    from .crypto import ensure_canary
+
+    ensure_canary()

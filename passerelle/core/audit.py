@@ -8,14 +8,16 @@ swapping two breaks the links around them.
 
 from __future__ import annotations
 
+import contextvars
 import hashlib
 import json
 from dataclasses import dataclass
+from functools import wraps
 
 from django.db import connection, transaction
 from django.utils import timezone
 
-from .models import AuditEvent
+from .models import AuditEvent, AuditHead
 
 GENESIS = "0" * 64
 _LOCK_KEY = 7_311_2013  # advisory lock id for appending (PostgreSQL)
@@ -85,7 +87,43 @@ def record(
         )
         event.hash = compute_hash(event)
         event.save()
+        AuditHead.objects.update_or_create(pk=1, defaults={"seq": event.seq, "hash": event.hash})
     return event
+
+
+_deferred = contextvars.ContextVar("passerelle_deferred_audit", default=None)
+
+
+def record_refusal(actor, action: str, obj=None, **kwargs) -> None:
+    """Audit a refusal; inside a service, written after its transaction rolls back."""
+    pending = _deferred.get()
+    if pending is not None:
+        pending.append((actor, action, obj, kwargs))
+    else:
+        record(actor, action, obj, **kwargs)
+
+
+def service(func):
+    """A write service: one transaction; refusals raised inside it are still audited."""
+
+    @wraps(func)
+    def wrapper(*args, **kwargs):
+        pending = []
+        token = _deferred.set(pending)
+        try:
+            with transaction.atomic():
+                return func(*args, **kwargs)
+        except Exception:
+            _deferred.reset(token)
+            token = None
+            for actor, action, obj, extra in pending:
+                record(actor, action, obj, **extra)
+            raise
+        finally:
+            if token is not None:
+                _deferred.reset(token)
+
+    return wrapper
 
 
 @dataclass
@@ -125,4 +163,15 @@ def verify(batch_size: int = 2000) -> list[Problem]:
             )
         prev_hash = event.hash
         expected_seq = event.seq + 1
+    head = AuditHead.objects.filter(pk=1).first()
+    last_seq = expected_seq - 1
+    if head is not None and (head.seq != last_seq or head.hash != prev_hash):
+        problems.append(
+            Problem(
+                head.seq,
+                "missing",
+                f"the log ends at event {last_seq} but event {head.seq} was "
+                "written: the newest events were removed or replaced",
+            )
+        )
     return problems

@@ -42,7 +42,7 @@ class AuditEvent(models.Model):
         settings.AUTH_USER_MODEL,
         null=True,
         blank=True,
-        on_delete=models.SET_NULL,
+        on_delete=models.PROTECT,
         related_name="+",
     )
     actor_label = models.CharField(max_length=150, blank=True)
@@ -50,7 +50,7 @@ class AuditEvent(models.Model):
         "accounts.Organisation",
         null=True,
         blank=True,
-        on_delete=models.SET_NULL,
+        on_delete=models.PROTECT,
         related_name="+",
     )
     action = models.CharField(max_length=80, db_index=True)
@@ -77,3 +77,13 @@ class AuditEvent(models.Model):
 
     def delete(self, *args, **kwargs):
         raise RuntimeError("Audit events are append-only.")
+
+
+class AuditHead(models.Model):
+    """The last event written (seq and hash): detects removal of the newest events."""
+
+    seq = models.PositiveBigIntegerField()
+    hash = models.CharField(max_length=64)
+
+    def __str__(self):
+        return f"head #{self.seq}"

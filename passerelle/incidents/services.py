@@ -6,7 +6,6 @@ import datetime as dt
 import uuid
 from decimal import Decimal
 
-from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -155,7 +154,7 @@ def default_classification(category) -> int:
     return 3 if _data_category(category) in SENSITIVE_CATEGORIES else 2
 
 
-@transaction.atomic
+@audit.service
 def record_incident(
     actor, *, organisation, victim_counts: dict | None = None, **values
 ) -> Incident:
@@ -185,7 +184,7 @@ def record_incident(
     return incident
 
 
-@transaction.atomic
+@audit.service
 def update_incident(
     actor, incident: Incident, *, victim_counts: dict | None = None, **changes
 ) -> Incident:
@@ -218,12 +217,14 @@ def update_incident(
 def _differs(old, new) -> bool:
     from passerelle.core.fields import Sealed, reveal
 
-    if isinstance(old, Sealed):
-        return reveal(old) != (new or "")
+    if isinstance(old, Sealed) or isinstance(new, Sealed):
+        return reveal(old) != reveal(new)
+    if old in (None, "") and new in (None, ""):
+        return False
     return old != new
 
 
-@transaction.atomic
+@audit.service
 def change_verification_status(
     actor, incident: Incident, *, to_status: str, note: str = ""
 ) -> Incident:
@@ -290,7 +291,7 @@ def _index(person: Person, values: dict) -> None:
         person.phone_index = crypto.blind_index(digits, "person.phone")
 
 
-@transaction.atomic
+@audit.service
 def add_person(actor, incident: Incident, **values) -> Person:
     policy.require(actor, "person.create", incident)
     unknown = set(values) - set(PERSON_EDITABLE)
@@ -320,7 +321,7 @@ def add_person(actor, incident: Incident, **values) -> Person:
     return person
 
 
-@transaction.atomic
+@audit.service
 def update_person(actor, person: Person, **changes) -> Person:
     policy.require(actor, "person.edit", person)
     unknown = set(changes) - set(PERSON_EDITABLE)
@@ -352,7 +353,7 @@ def update_person(actor, person: Person, **changes) -> Person:
     return person
 
 
-@transaction.atomic
+@audit.service
 def record_consent(actor, person: Person, *, scope: str, given: bool, note: str = "") -> Consent:
     policy.require(actor, "consent.record", person)
     if scope not in Consent.Scope.values:
@@ -375,7 +376,7 @@ def record_consent(actor, person: Person, *, scope: str, given: bool, note: str 
     return consent
 
 
-@transaction.atomic
+@audit.service
 def withdraw_consent(actor, consent: Consent) -> Consent:
     policy.require(actor, "consent.record", consent)
     if consent.withdrawn_at is not None:
@@ -392,7 +393,7 @@ def withdraw_consent(actor, consent: Consent) -> Consent:
     return consent
 
 
-@transaction.atomic
+@audit.service
 def set_need_to_know(actor, incident: Incident, *, user, named: bool) -> None:
     """Name (or un-name) a colleague of the owning organisation on an incident."""
     policy.require(actor, "incident.manage_access", incident)

@@ -24,7 +24,7 @@ from passerelle.core import audit
 from passerelle.core.guard import unscoped
 
 from .fields import INCIDENT_FIELDS, PERSON_FIELDS
-from .roles import ACTION_LEVEL, ROLES
+from .roles import ACTION_LEVEL, CLASSIFICATION_INDEPENDENT, ROLES
 
 _CACHE_ATTR = "_passerelle_memberships"
 
@@ -108,6 +108,8 @@ def clearance(user, obj, action: str | None = None) -> int:
 
 
 def required_level(action: str, incident) -> int:
+    if action in CLASSIFICATION_INDEPENDENT:
+        return ACTION_LEVEL.get(action, 2)
     return max(ACTION_LEVEL.get(action, 2), incident.classification)
 
 
@@ -129,7 +131,7 @@ def require(user, action: str, obj=None) -> None:
 
 
 def audit_refusal(user, action: str, obj=None, reason: str = "not permitted") -> None:
-    audit.record(
+    audit.record_refusal(
         user if getattr(user, "is_authenticated", False) else None,
         "access.refused",
         obj,
@@ -161,7 +163,10 @@ def scope(user, queryset, action: str):
             unnamed = min(level, 3)
             owned = Q(**{f"{prefix}owner_id": org.pk})
             terms = []
-            if unnamed >= base:
+            if action in CLASSIFICATION_INDEPENDENT:
+                if unnamed >= base or (level >= base and level >= 4):
+                    terms.append(owned if unnamed >= base else owned & named)
+            elif unnamed >= base:
                 terms.append(owned & Q(**{f"{prefix}classification__lte": unnamed}))
             if level >= 4 and level >= base:
                 terms.append(owned & named & Q(**{f"{prefix}classification__lte": level}))
