@@ -320,3 +320,12 @@ def test_truncating_the_newest_events_is_caught():
     events = _chain(5)
     _sql("DELETE FROM {table} WHERE seq = %s", [events[-1].seq])
     assert audit.verify() != []
+
+
+def test_bulk_update_and_delete_of_events_are_refused():
+    audit.record(None, "test.event")
+    with pytest.raises(RuntimeError, match="append-only"):
+        AuditEvent.objects.update(action="other")
+    with pytest.raises(RuntimeError, match="append-only"):
+        AuditEvent.objects.all().delete()
+    assert audit.verify() == []
