@@ -1,10 +1,13 @@
 from django.urls import include, path
 
 from passerelle.accounts.admin_site import admin_site
+from passerelle.core import urls as core_urls
 from passerelle.core.views import set_language
+from passerelle.incidents.views import home
 
 urlpatterns = [
-    path("", include("passerelle.core.urls")),
+    # core's pages plus the home dashboard, which reads incidents (core may not import them)
+    path("", include(([path("", home, name="home"), *core_urls.urlpatterns], "core"))),
     path("accounts/", include("passerelle.accounts.urls")),
     path("areas/", include("passerelle.geography.urls")),
     path("incidents/", include("passerelle.incidents.urls")),

@@ -3,6 +3,7 @@
 from django.conf import settings
 from django.contrib import messages
 from django.core.paginator import Paginator
+from django.db.models import Count
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -22,7 +23,7 @@ from .forms import (
     PersonSearchForm,
     VerificationForm,
 )
-from .models import Consent, Incident, Person
+from .models import Consent, Incident, Person, VerificationStatus
 
 
 def _form_error(form, exc: DomainError):
@@ -41,6 +42,26 @@ LIST_RELATED = (
     "recorded_by",
     "owner",
 )
+
+
+@policy.permission("dashboard.view")
+def home(request):
+    """The home dashboard (routed as core:home by config.urls)."""
+    user = request.user
+    context = {"organisations": policy.organisations(user)}
+    if policy.can(user, "incident.view"):
+        qs = policy.scope(user, Incident.objects.all(), "incident.view")
+        by_status = dict(qs.order_by().values_list("verification_status").annotate(n=Count("id")))
+        context["total"] = sum(by_status.values())
+        context["by_status"] = [(s.label, by_status.get(s.value, 0)) for s in VerificationStatus]
+        context["recent"] = _rows(user, qs, limit=8)
+    return render(request, "core/home.html", context)
+
+
+def _rows(user, qs, limit: int):
+    """Redacted list rows; level-2 columns only, so nothing to audit."""
+    qs = qs.select_related(*LIST_RELATED).prefetch_related("victim_counts", "need_to_know")
+    return [policy.redact(user, incident, audit_reads=False) for incident in qs[:limit]]
 
 
 @policy.permission("incident.view")
