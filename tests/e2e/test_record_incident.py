@@ -12,6 +12,8 @@ from passerelle.accounts.models import Membership, Organisation, User
 from passerelle.core.guard import unscoped
 from passerelle.geography.loader import load_mali
 from passerelle.incidents.models import Incident
+from passerelle.vocabularies.loader import sync_terms
+from passerelle.vocabularies.models import Term
 
 CHROMIUM = "/usr/bin/chromium"
 PASSWORD = "Field-office-2013!"
@@ -49,6 +51,8 @@ def browser():
 
 @pytest.fixture
 def monitor(transactional_db):
+    # Transactional tests empty the database between tests, migration data included.
+    sync_terms(Term)
     load_mali()
     org = Organisation.objects.create(name="Danish Refugee Council", acronym="DRC", type="ingo")
     user = User.objects.create_user("drc.monitor", password=PASSWORD, first_name="Awa")
