@@ -89,6 +89,7 @@ INSTALLED_APPS = [
     "passerelle.vocabularies",
     "passerelle.geography",
     "passerelle.incidents",
+    "passerelle.sharing",
     "passerelle.demo",
 ]
 

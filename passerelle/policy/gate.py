@@ -9,9 +9,14 @@ Public functions (re-exported by `passerelle.policy`):
     visible_fields(user, obj)           -> names of fields the user may see
     redact(user, obj)                   -> a read-only view with hidden fields removed
 
-Today a user's clearance comes from their memberships in the record's owning
-organisation. Protocols with other organisations add grants in `_grants`
-without changing any caller.
+A user's clearance on a record is the highest of two grants:
+- their role level in the record's owning organisation (level 4 only for the people named
+  on the record, or during a break-glass access);
+- for a record shared with their organisation (`sharing.Disclosure`): the minimum of the
+  level disclosed (within the protocol's rule for their organisation's role), the consent
+  of every person in the record (`consent_level`), and their own role's level there. Only
+  read actions travel with a disclosure, while the disclosure is live: not withdrawn, within
+  its retention period, under a protocol in force.
 """
 
 from __future__ import annotations
@@ -19,14 +24,17 @@ from __future__ import annotations
 from django.core.exceptions import PermissionDenied
 from django.db.models import Exists, OuterRef, Q
 from django.http import Http404
+from django.utils import timezone
 
 from passerelle.core import audit
 from passerelle.core.guard import unscoped
 
 from .fields import INCIDENT_FIELDS, PERSON_FIELDS
+from .purposes import FORBIDDEN, is_forbidden
 from .roles import ACTION_LEVEL, CLASSIFICATION_INDEPENDENT, ROLES
 
 _CACHE_ATTR = "_passerelle_memberships"
+_GLASS_ATTR = "_passerelle_break_glass"
 
 
 def memberships(user) -> list:
@@ -45,9 +53,10 @@ def memberships(user) -> list:
 
 
 def forget(user) -> None:
-    """Drop cached memberships (after they change)."""
-    if hasattr(user, _CACHE_ATTR):
-        delattr(user, _CACHE_ATTR)
+    """Drop cached memberships and break-glass accesses (after they change)."""
+    for attr in (_CACHE_ATTR, _GLASS_ATTR):
+        if hasattr(user, attr):
+            delattr(user, attr)
 
 
 def organisations(user, action: str | None = None) -> list:
@@ -92,11 +101,110 @@ def _is_named(user, incident) -> bool:
         return incident.need_to_know.filter(pk=user.pk).exists()
 
 
+def _in_break_glass(user, incident) -> bool:
+    """Is a break-glass access of this user open on the incident? (one query per request)"""
+    from passerelle.sharing.models import BreakGlass
+
+    cached = getattr(user, _GLASS_ATTR, None)
+    if cached is None:
+        cached = set(
+            BreakGlass.objects.filter(user=user, expires_at__gt=timezone.now()).values_list(
+                "incident_id", flat=True
+            )
+        )
+        setattr(user, _GLASS_ATTR, cached)
+    return incident.pk in cached
+
+
+# The actions a disclosure carries to the recipient: reading, never changing.
+SHARED_ACTIONS = frozenset({"incident.view", "person.view", "person.view_identity"})
+
+
+def consent_level(incident) -> int:
+    """The highest level every person in the record consented to share at.
+
+    De-identified summaries (level 2) need no individual consent; case details (3) need
+    every victim, witness and source to have consented to case-level sharing, identities
+    (4) to identifiable sharing. A record with nobody in it is shared at level 2 at most.
+    """
+    from passerelle.incidents.models import Consent, Person
+
+    with unscoped():
+        persons = list(Person.objects.filter(incident=incident).prefetch_related("consents"))
+    if not persons:
+        return 2
+    level = 4
+    for person in persons:
+        scopes = {c.scope for c in person.consents.all() if c.is_active}
+        if Consent.Scope.IDENTIFIABLE_SHARING in scopes:
+            own = 4
+        elif Consent.Scope.CASE_SHARING in scopes:
+            own = 3
+        else:
+            own = 2
+        level = min(level, own)
+    return level
+
+
+def live_disclosures(user, incident):
+    """Disclosures of this incident to the user's organisations that are in effect now."""
+    from passerelle.sharing.models import Disclosure
+
+    org_ids = [m.organisation_id for m in memberships(user)]
+    if not org_ids:
+        return []
+    today = timezone.localdate()
+    return list(
+        Disclosure.objects.filter(
+            incident=incident, recipient_id__in=org_ids, **_live_filter(today)
+        ).select_related("protocol", "recipient")
+    )
+
+
+def _live_filter(today, prefix: str = "") -> dict:
+    return {
+        f"{prefix}revoked_at__isnull": True,
+        f"{prefix}expires_at__gt": timezone.now(),
+        f"{prefix}protocol__status": "active",
+        f"{prefix}protocol__valid_from__lte": today,
+        f"{prefix}protocol__valid_until__gte": today,
+    }
+
+
+def shared_level(user, incident, action: str | None = None, disclosures=None) -> int:
+    """The level a disclosure gives the user on another organisation's record (-1: none)."""
+    if action is not None and action not in SHARED_ACTIONS:
+        return -1
+    if disclosures is None:
+        disclosures = live_disclosures(user, incident)
+    best = -1
+    consent = None
+    for disclosure in disclosures:
+        if is_forbidden(disclosure.purpose):
+            continue  # never more than aggregates for intelligence or targeting
+        if disclosure.owner_id == disclosure.recipient_id:
+            continue
+        role_level = _org_level(user, disclosure.recipient_id, action or "incident.view")
+        if role_level < 1:
+            continue
+        level = min(disclosure.level, role_level)
+        if disclosure.recipient_user_id != user.pk:
+            level = min(level, 3)  # identities go to a named recipient only
+        if level > 2:
+            consent = consent_level(incident) if consent is None else consent
+            level = min(level, consent)
+        best = max(best, level)
+    return best
+
+
 def _grants(user, incident, action: str | None) -> int:
-    """Levels granted to the user on an incident, from every source (today: own organisation)."""
+    """The level granted to the user on an incident: own organisation, or a disclosure."""
     level = _org_level(user, incident.owner_id, action)
-    if level >= 4 and not _is_named(user, incident):
+    if level >= 4 and not _is_named(user, incident) and not _in_break_glass(user, incident):
         level = 3  # identities only for the named people who need to know
+    elsewhere = any(m.organisation_id != incident.owner_id for m in memberships(user))
+    if level < 4 and elsewhere and (action is None or action in SHARED_ACTIONS):
+        level = max(level, shared_level(user, incident, action))
     return level
 
 
@@ -151,11 +259,20 @@ def scope(user, queryset, action: str):
         raise TypeError(f"The policy cannot scope {model.__name__}")
     base = ACTION_LEVEL.get(action, 2)
     through = Incident.need_to_know.through
+    incident_ref = f"{prefix}pk" if prefix else "pk"
     condition = None
     if user is not None and user.is_authenticated:
-        named = Q(**{f"{prefix}recorded_by": user}) | Exists(
-            through.objects.filter(
-                incident_id=OuterRef(f"{prefix}pk" if prefix else "pk"), user_id=user.pk
+        from passerelle.sharing.models import BreakGlass
+
+        named = (
+            Q(**{f"{prefix}recorded_by": user})
+            | Exists(through.objects.filter(incident_id=OuterRef(incident_ref), user_id=user.pk))
+            | Exists(
+                BreakGlass.objects.filter(
+                    incident_id=OuterRef(incident_ref),
+                    user_id=user.pk,
+                    expires_at__gt=timezone.now(),
+                )
             )
         )
         for org in organisations(user, action):
@@ -170,11 +287,63 @@ def scope(user, queryset, action: str):
                 terms.append(owned & Q(**{f"{prefix}classification__lte": unnamed}))
             if level >= 4 and level >= base:
                 terms.append(owned & named & Q(**{f"{prefix}classification__lte": level}))
+            if action in SHARED_ACTIONS:
+                terms.extend(_shared_terms(user, org, level, base, prefix, incident_ref))
             for term in terms:
                 condition = term if condition is None else condition | term
     if condition is None:
         return _mark_scoped(queryset.none())
     return _mark_scoped(queryset.filter(condition))
+
+
+def _shared_terms(user, org, role_level: int, base: int, prefix: str, incident_ref: str) -> list:
+    """SQL twin of `shared_level`: records disclosed to `org` that reach the needed level."""
+    from passerelle.sharing.models import Disclosure
+
+    if role_level < 1:
+        return []
+    today = timezone.localdate()
+    not_owned = ~Q(**{f"{prefix}owner_id": org.pk})  # own records follow the first grant
+    terms = []
+    for classification in (2, 3, 4):
+        need = max(base, classification)
+        if need > role_level:
+            continue
+        disclosed = Disclosure.objects.filter(
+            incident_id=OuterRef(incident_ref),
+            recipient_id=org.pk,
+            level__gte=need,
+            **_live_filter(today),
+        ).exclude(purpose__in=FORBIDDEN)
+        if need >= 4:
+            disclosed = disclosed.filter(recipient_user_id=user.pk)
+        term = Q(**{f"{prefix}classification": classification}) & Exists(disclosed)
+        if need >= 3:
+            term &= _consented(need, incident_ref)
+        terms.append(not_owned & term)
+    return terms
+
+
+def _consented(level: int, incident_ref: str) -> Q:
+    """SQL twin of `consent_level(incident) >= level` for levels 3 and 4."""
+    from passerelle.incidents.models import Consent, Person
+
+    scopes = [Consent.Scope.IDENTIFIABLE_SHARING]
+    if level == 3:
+        scopes.append(Consent.Scope.CASE_SHARING)
+    with unscoped():
+        persons = Person.objects.filter(incident_id=OuterRef(incident_ref))
+        lacking = Person.objects.filter(incident_id=OuterRef(incident_ref)).exclude(
+            Exists(
+                Consent.objects.filter(
+                    person_id=OuterRef("pk"),
+                    scope__in=scopes,
+                    given=True,
+                    withdrawn_at__isnull=True,
+                )
+            )
+        )
+        return Exists(persons.mark_scoped()) & ~Exists(lacking.mark_scoped())
 
 
 def _mark_scoped(queryset):

@@ -1,0 +1,81 @@
+"""Notify users, in their own language, on the site and by e-mail.
+
+Messages are stored as a kind and parameters, and rendered with the reader's language
+when shown: no personal data in the parameters (references, acronyms, dates only).
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.core.mail import send_mail
+from django.utils import translation
+from django.utils.translation import gettext_lazy as _
+
+from .models import Notification
+
+# kind -> message (with %(name)s parameters)
+MESSAGES = {
+    "disclosure.received": _(
+        "%(owner)s shared incident %(reference)s with your organisation at level %(level)s "
+        "for %(purpose)s."
+    ),
+    "disclosure.revoked": _(
+        "Incident %(reference)s shared by %(owner)s is no longer available to you: %(reason)s."
+    ),
+    "protocol.suspended": _(
+        "Protocol %(protocol)s was suspended: records shared under it are no longer available."
+    ),
+    "protocol.approval_needed": _("Protocol %(protocol)s awaits your organisation's approval."),
+    "protocol.activated": _("Protocol %(protocol)s is now in force."),
+    "breakglass.used": _(
+        "%(user)s used break-glass access on incident %(reference)s; please review it."
+    ),
+}
+
+
+def render(kind: str, params: dict) -> str:
+    template = MESSAGES.get(kind)
+    if template is None:
+        return kind
+    translated = {}
+    for key, value in params.items():
+        # Parameters ending in "_label" hold translatable msgids (purpose names...).
+        translated[key] = translation.gettext(value) if key.endswith("_label") else value
+    try:
+        return str(template) % _with_plain_keys(translated)
+    except (KeyError, TypeError, ValueError):
+        return str(template)
+
+
+def _with_plain_keys(params: dict) -> dict:
+    out = dict(params)
+    for key, value in params.items():
+        if key.endswith("_label"):
+            out[key.removesuffix("_label")] = value
+    return out
+
+
+def notify(users, kind: str, params: dict | None = None, url: str = "") -> int:
+    """Store a notification for each user and e-mail those with an address."""
+    params = params or {}
+    sent = 0
+    for user in {u.pk: u for u in users if u is not None and u.is_active}.values():
+        Notification.objects.create(recipient=user, kind=kind, params=params, url=url)
+        if user.email:
+            with translation.override(user.language or settings.LANGUAGE_CODE):
+                text = render(kind, params)
+                send_mail(
+                    subject=f"[Passerelle] {text[:80]}",
+                    message=text + ("\n\n" + url if url else ""),
+                    from_email=None,
+                    recipient_list=[user.email],
+                    fail_silently=True,
+                )
+        sent += 1
+    return sent
+
+
+def unread_count(user) -> int:
+    if not user.is_authenticated:
+        return 0
+    return Notification.objects.filter(recipient=user, read_at__isnull=True).count()
