@@ -11,6 +11,7 @@ urlpatterns = [
     path("accounts/", include("passerelle.accounts.urls")),
     path("areas/", include("passerelle.geography.urls")),
     path("incidents/", include("passerelle.incidents.urls")),
+    path("sharing/", include("passerelle.sharing.urls")),
     path("i18n/setlang/", set_language, name="set_language"),
     path("admin/", admin_site.urls),
 ]

@@ -33,26 +33,25 @@ MESSAGES = {
 }
 
 
+# parameter name -> choices class whose label is shown (registered by the apps that own them)
+LABELS: dict = {}
+
+
 def render(kind: str, params: dict) -> str:
     template = MESSAGES.get(kind)
     if template is None:
         return kind
-    translated = {}
+    shown = {}
     for key, value in params.items():
-        # Parameters ending in "_label" hold translatable msgids (purpose names...).
-        translated[key] = translation.gettext(value) if key.endswith("_label") else value
+        choices = LABELS.get(key)
+        try:
+            shown[key] = str(choices(value).label) if choices else value
+        except ValueError:
+            shown[key] = value
     try:
-        return str(template) % _with_plain_keys(translated)
+        return str(template) % shown
     except (KeyError, TypeError, ValueError):
         return str(template)
-
-
-def _with_plain_keys(params: dict) -> dict:
-    out = dict(params)
-    for key, value in params.items():
-        if key.endswith("_label"):
-            out[key.removesuffix("_label")] = value
-    return out
 
 
 def notify(users, kind: str, params: dict | None = None, url: str = "") -> int:

@@ -26,6 +26,7 @@ from .models import (
     VerificationStatus,
     VictimCount,
 )
+from .signals import consent_changed
 
 SENSITIVE_CATEGORIES = {DataCategory.CRSV, DataCategory.GBV}
 
@@ -373,6 +374,7 @@ def record_consent(actor, person: Person, *, scope: str, given: bool, note: str 
         organisation=person.incident.owner,
         detail={"scope": scope, "given": given},
     )
+    consent_changed.send(sender=Consent, incident=person.incident, actor=actor)
     return consent
 
 
@@ -390,6 +392,7 @@ def withdraw_consent(actor, consent: Consent) -> Consent:
         organisation=consent.person.incident.owner,
         detail={"scope": consent.scope},
     )
+    consent_changed.send(sender=Consent, incident=consent.person.incident, actor=actor)
     return consent
 
 

@@ -93,6 +93,7 @@ def incident_detail(request, public_id):
     verify_form = None
     if policy.can(request.user, "incident.verify", incident):
         verify_form = VerificationForm(current=incident.verification_status)
+    own = incident.owner in policy.organisations(request.user)
     return render(
         request,
         "incidents/detail.html",
@@ -101,6 +102,10 @@ def incident_detail(request, public_id):
             "record": record,
             "persons": persons,
             "verify_form": verify_form,
+            "shared": [] if own else policy.live_disclosures(request.user, incident),
+            "may_break_glass": own
+            and record.level < 4
+            and policy.can(request.user, "breakglass.request", incident),
         },
     )
 

@@ -5,12 +5,15 @@ from .gate import (
     audit_refusal,
     can,
     clearance,
+    consent_level,
     forget,
     get_or_404,
+    live_disclosures,
     memberships,
     organisations,
     require,
     scope,
+    shared_level,
     visible_fields,
 )
 from .redact import Redacted, redact
@@ -20,8 +23,10 @@ __all__ = [
     "audit_refusal",
     "can",
     "clearance",
+    "consent_level",
     "forget",
     "get_or_404",
+    "live_disclosures",
     "memberships",
     "organisations",
     "permission",
@@ -29,5 +34,6 @@ __all__ = [
     "redact",
     "require",
     "scope",
+    "shared_level",
     "visible_fields",
 ]

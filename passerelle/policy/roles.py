@@ -34,10 +34,21 @@ ACTIONS = {
     "person.view_identity": _("See and record names, family names, phone and address"),
     "consent.record": _("Record or withdraw a person's consent"),
     "audit.view": _("Browse the audit log of one's organisation"),
+    "protocol.view": _("Read the information-sharing protocols"),
+    "protocol.manage": _("Draft, activate and suspend information-sharing protocols"),
+    "protocol.approve": _("Approve a protocol as the signatory of one's organisation"),
+    "incident.share": _("Share an incident with a partner under a protocol, or withdraw it"),
+    "aggregate.view": _("See aggregate statistics, small cells suppressed"),
+    "incident.export": _("Export the incidents one may see, at the level one may see them"),
+    "breakglass.request": _(
+        "Open an incident's identities in an emergency, with a written reason (reviewed)"
+    ),
+    "breakglass.review": _("Review the break-glass accesses of one's organisation"),
     "admin.access": _("Use the system administration site"),
 }
 
-_VIEW = {"dashboard.view", "area.view", "incident.view"}
+_VIEW = {"dashboard.view", "area.view", "incident.view", "protocol.view", "aggregate.view"}
+_SHARE = {"incident.share", "incident.export"}
 
 ROLES: dict[str, Role] = {
     "viewer": Role(2, frozenset(_VIEW), _("Reads de-identified incidents of the organisation")),
@@ -45,6 +56,7 @@ ROLES: dict[str, Role] = {
         4,
         frozenset(
             _VIEW
+            | {"breakglass.request"}
             | {
                 "incident.create",
                 "incident.edit",
@@ -59,28 +71,46 @@ ROLES: dict[str, Role] = {
     ),
     "case_worker": Role(
         4,
-        frozenset(_VIEW | {"person.view", "person.edit", "person.view_identity", "consent.record"}),
+        frozenset(
+            _VIEW
+            | {"incident.share", "breakglass.request"}
+            | {"person.view", "person.edit", "person.view_identity", "consent.record"}
+        ),
         _("Follows up survivors; sees identities they need to know"),
     ),
     "verifier": Role(
         4,
         frozenset(
-            _VIEW | {"incident.edit", "incident.verify", "person.view", "person.view_identity"}
+            _VIEW
+            | _SHARE
+            | {"breakglass.request"}
+            | {"incident.edit", "incident.verify", "person.view", "person.view_identity"}
         ),
         _("Verifies incidents; sees identities they need to know"),
     ),
-    "im_officer": Role(2, frozenset(_VIEW), _("Analyses de-identified incidents and statistics")),
+    "im_officer": Role(
+        2,
+        frozenset(_VIEW | {"incident.export"}),
+        _("Analyses de-identified incidents and statistics"),
+    ),
     "focal_point": Role(
         2, frozenset(_VIEW), _("Thematic focal point; reads de-identified incidents")
     ),
     "org_admin": Role(
         3,
-        frozenset(_VIEW | {"incident.manage_access", "audit.view", "person.view"}),
+        frozenset(
+            _VIEW
+            | _SHARE
+            | {"incident.manage_access", "audit.view", "person.view"}
+            | {"protocol.manage", "protocol.approve", "breakglass.review"}
+        ),
         _("Manages the organisation's members, need-to-know lists and audit; no identities"),
     ),
     "system_admin": Role(
         1,
-        frozenset({"dashboard.view", "area.view", "admin.access"}),
+        frozenset(
+            {"dashboard.view", "area.view", "admin.access", "protocol.view", "protocol.manage"}
+        ),
         _("Runs the platform (organisations, users, vocabularies, areas); no case data"),
     ),
 }
@@ -96,11 +126,14 @@ ACTION_LEVEL = {
     "person.edit": 3,
     "consent.record": 3,
     "person.view_identity": 4,
+    "incident.share": 2,
+    "breakglass.request": 3,
 }
 
 # Actions that do not read the record's content, so its classification does not raise them:
 # an organisation administrator names who needs to know without reading the record.
-CLASSIFICATION_INDEPENDENT = frozenset({"incident.manage_access"})
+# Break-glass is asked for precisely because the record is beyond one's need to know.
+CLASSIFICATION_INDEPENDENT = frozenset({"incident.manage_access", "breakglass.request"})
 
 assert all(a in ACTIONS for r in ROLES.values() for a in r.actions)  # noqa: S101
 assert set(ACTION_LEVEL) <= set(ACTIONS)  # noqa: S101

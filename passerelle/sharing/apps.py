@@ -6,3 +6,14 @@ class SharingConfig(AppConfig):
     name = "passerelle.sharing"
     verbose_name = _("Information sharing")
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self):
+        from passerelle.core import notify
+        from passerelle.incidents.signals import consent_changed
+        from passerelle.policy.purposes import Purpose
+
+        from . import services
+        from .models import Disclosure
+
+        notify.LABELS.update({"purpose": Purpose, "reason": Disclosure.Revocation})
+        consent_changed.connect(services.on_consent_changed, dispatch_uid="sharing.consent")

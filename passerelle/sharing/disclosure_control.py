@@ -1,0 +1,262 @@
+"""Statistical disclosure control for count tables.
+
+Cells with a small count (0 < n < k) could identify survivors: `protect` suppresses them
+(primary suppression), then suppresses further published cells (complementary suppression)
+until no suppressed value can be worked out from the published cells, row totals, column
+totals and grand total.
+
+The table with its margins is seen as an extended (r+1)×(c+1) table: row totals are an extra
+column, column totals an extra row, the grand total sits in the corner. With the margins'
+signs flipped every line of it sums to zero, so the suppressed cells are the edges of a
+bipartite graph between line vertices and column vertices, and a suppressed value can be
+derived exactly when its edge is a bridge of that graph. Each bridge is closed into a cycle
+by the cheapest path of published non-zero cells; since every suppressed cell is then at
+least 1, shifting ±1 around a cycle gives a second non-negative table with the same
+published values.
+
+Pure Python, no database access. `ProtectedTable.suppressed_share` tells the caller when to
+coarsen the table (admin2 → admin1, month → quarter → year) and try again.
+"""
+
+from __future__ import annotations
+
+import heapq
+from dataclasses import dataclass
+
+from django.utils.translation import gettext_lazy as _
+
+DEFAULT_K = 5
+
+# Kinds of cells of the extended table, in increasing order of cost when chosen as complement.
+_INTERIOR, _MARGIN, _GRAND = 0, 1, 2
+
+
+@dataclass(frozen=True)
+class Cell:
+    """One published or suppressed value; `value` is None when suppressed."""
+
+    value: int | None
+    suppressed: bool
+    primary: bool
+
+
+@dataclass
+class ProtectedTable:
+    """A count table ready for publication, with suppressed cells hidden."""
+
+    rows: list
+    columns: list
+    cells: list[list[Cell]]
+    row_totals: list[Cell]
+    column_totals: list[Cell]
+    total: Cell
+    k: int
+
+    def _all_cells(self):
+        for line in self.cells:
+            yield from line
+        yield from self.row_totals
+        yield from self.column_totals
+        yield self.total
+
+    @property
+    def suppressed_share(self) -> float:
+        """Share of non-zero interior cells that are suppressed (0.0 if there are none)."""
+        nonzero = suppressed = 0
+        for line in self.cells:
+            for cell in line:
+                if cell.suppressed:
+                    nonzero += 1
+                    suppressed += 1
+                elif cell.value:
+                    nonzero += 1
+        return suppressed / nonzero if nonzero else 0.0
+
+    @property
+    def primary_count(self) -> int:
+        """Number of cells (interior and totals) suppressed for being small."""
+        return sum(1 for cell in self._all_cells() if cell.primary)
+
+    @property
+    def complementary_count(self) -> int:
+        """Number of cells (interior and totals) suppressed to protect the small ones."""
+        return sum(1 for cell in self._all_cells() if cell.suppressed and not cell.primary)
+
+
+def protect(rows: list, columns: list, counts: dict[tuple, int], k: int = DEFAULT_K):
+    """Suppress small cells and their complements; counts maps (row, column) -> int >= 0."""
+    rows, columns = list(rows), list(columns)
+    _validate(rows, columns, counts, k)
+    n_rows, n_cols = len(rows), len(columns)
+    row_index = {key: i for i, key in enumerate(rows)}
+    col_index = {key: j for j, key in enumerate(columns)}
+
+    # Extended table: values[i][j], line n_rows holds column totals, column n_cols row totals.
+    values = [[0] * (n_cols + 1) for _ in range(n_rows + 1)]
+    for (row_key, col_key), count in counts.items():
+        values[row_index[row_key]][col_index[col_key]] += count
+    for i in range(n_rows):
+        values[i][n_cols] = sum(values[i][:n_cols])
+    for j in range(n_cols + 1):
+        values[n_rows][j] = sum(values[i][j] for i in range(n_rows))
+    grand = values[n_rows][n_cols]
+
+    if 0 < grand < k:
+        primary = {(i, j) for i in range(n_rows + 1) for j in range(n_cols + 1) if values[i][j] > 0}
+    else:
+        primary = {
+            (i, j) for i in range(n_rows + 1) for j in range(n_cols + 1) if 0 < values[i][j] < k
+        }
+
+    suppressed = _complete_suppression(values, primary)
+
+    def cell(i, j):
+        if (i, j) in suppressed:
+            return Cell(value=None, suppressed=True, primary=(i, j) in primary)
+        return Cell(value=values[i][j], suppressed=False, primary=False)
+
+    return ProtectedTable(
+        rows=rows,
+        columns=columns,
+        cells=[[cell(i, j) for j in range(n_cols)] for i in range(n_rows)],
+        row_totals=[cell(i, n_cols) for i in range(n_rows)],
+        column_totals=[cell(n_rows, j) for j in range(n_cols)],
+        total=cell(n_rows, n_cols),
+        k=k,
+    )
+
+
+def _validate(rows, columns, counts, k):
+    if isinstance(k, bool) or not isinstance(k, int) or k < 1:
+        raise ValueError(_("The threshold k must be a positive integer."))
+    if len(set(rows)) != len(rows) or len(set(columns)) != len(columns):
+        raise ValueError(_("Row and column keys must be unique."))
+    row_keys, col_keys = set(rows), set(columns)
+    for key, count in counts.items():
+        if not (isinstance(key, tuple) and len(key) == 2):
+            raise ValueError(_("Count keys must be (row, column) pairs."))
+        if key[0] not in row_keys or key[1] not in col_keys:
+            raise ValueError(_("A count refers to an unknown row or column."))
+        if isinstance(count, bool) or not isinstance(count, int) or count < 0:
+            raise ValueError(_("Counts must be non-negative integers."))
+
+
+def _complete_suppression(values, primary):
+    """Add complementary cells until no suppressed cell is a bridge; return all suppressed."""
+    suppressed = set(primary)
+    while True:
+        bridges = _bridges(values, suppressed)
+        if not bridges:
+            return suppressed
+        # Each fix puts the bridge on a cycle and adds only edges of that cycle, so the number
+        # of bridges strictly decreases.
+        suppressed |= _cheapest_complement(values, suppressed, bridges[0])
+
+
+def _kind(values, i, j):
+    last_row, last_col = len(values) - 1, len(values[0]) - 1
+    if i == last_row and j == last_col:
+        return _GRAND
+    if i == last_row or j == last_col:
+        return _MARGIN
+    return _INTERIOR
+
+
+def _bridges(values, suppressed):
+    """Suppressed cells (i, j) that are bridges of the line/column graph, sorted."""
+    n_lines, n_cols = len(values), len(values[0])
+    # Vertices: lines 0..n_lines-1, columns n_lines..n_lines+n_cols-1.
+    adjacency = [[] for _ in range(n_lines + n_cols)]
+    for i, j in sorted(suppressed):
+        adjacency[i].append((n_lines + j, (i, j)))
+        adjacency[n_lines + j].append((i, (i, j)))
+
+    order = [0] * len(adjacency)  # discovery time, 0 = not visited
+    low = [0] * len(adjacency)
+    found = []
+    clock = 0
+    for root in range(len(adjacency)):
+        if order[root]:
+            continue
+        clock += 1
+        order[root] = low[root] = clock
+        stack = [(root, None, iter(adjacency[root]))]
+        while stack:
+            vertex, via, neighbours = stack[-1]
+            advanced = False
+            for other, edge in neighbours:
+                if edge == via:
+                    continue
+                if order[other]:
+                    low[vertex] = min(low[vertex], order[other])
+                else:
+                    clock += 1
+                    order[other] = low[other] = clock
+                    stack.append((other, edge, iter(adjacency[other])))
+                    advanced = True
+                    break
+            if advanced:
+                continue
+            stack.pop()
+            if stack:
+                parent = stack[-1][0]
+                low[parent] = min(low[parent], low[vertex])
+                if low[vertex] > order[parent]:
+                    found.append(via)
+    return sorted(found)
+
+
+def _cheapest_complement(values, suppressed, bridge):
+    """Cheapest set of published non-zero cells closing a cycle through `bridge`.
+
+    Shortest path (Dijkstra) from the bridge's column to its line, without the bridge itself;
+    suppressed cells are free, others cost (grand totals, margins, interior size) compared in
+    that order, where an interior cell weighs 1 + its value. Ties go to the lowest position.
+    """
+    n_lines, n_cols = len(values), len(values[0])
+    start, goal = n_lines + bridge[1], bridge[0]
+    zero = (0, 0, 0)
+    best = {start: zero}
+    previous = {}
+    heap = [(zero, start)]
+    done = set()
+    while heap:
+        cost, vertex = heapq.heappop(heap)
+        if vertex in done:
+            continue
+        done.add(vertex)
+        if vertex == goal:
+            break
+        if vertex < n_lines:
+            steps = [(n_lines + j, (vertex, j)) for j in range(n_cols)]
+        else:
+            steps = [(i, (i, vertex - n_lines)) for i in range(n_lines)]
+        for other, edge in steps:
+            if edge == bridge or other in done:
+                continue
+            if edge in suppressed:
+                step = zero
+            elif values[edge[0]][edge[1]] < 1:
+                continue
+            else:
+                kind = _kind(values, *edge)
+                step = (
+                    int(kind == _GRAND),
+                    int(kind == _MARGIN),
+                    1 + values[edge[0]][edge[1]] if kind == _INTERIOR else 0,
+                )
+            new = tuple(a + b for a, b in zip(cost, step, strict=True))
+            if other not in best or new < best[other]:
+                best[other] = new
+                previous[other] = (vertex, edge)
+                heapq.heappush(heap, (new, other))
+
+    # A path always exists: the bridge is >= 1, so its line and column totals and the grand
+    # total are >= 1 too and close a rectangle through the margins.
+    added = set()
+    vertex = goal
+    while vertex != start:
+        vertex, edge = previous[vertex]
+        if edge not in suppressed:
+            added.add(edge)
+    return added

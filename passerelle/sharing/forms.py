@@ -1,0 +1,100 @@
+"""Forms for sharing, break-glass and aggregates: shape only; services judge the rules."""
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from passerelle.accounts.models import Organisation, User
+from passerelle.incidents.models import DataCategory
+from passerelle.policy.purposes import Purpose
+
+from .models import Protocol
+
+LEVELS = [(2, _("2 – restricted")), (3, _("3 – confidential")), (4, _("4 – strictly confidential"))]
+
+
+class ShareForm(forms.Form):
+    protocol = forms.ModelChoiceField(label=_("Protocol"), queryset=Protocol.objects.none())
+    recipient = forms.ModelChoiceField(label=_("Share with"), queryset=Organisation.objects.none())
+    purpose = forms.ChoiceField(label=_("Purpose"), choices=[("", "---------"), *Purpose.choices])
+    level = forms.TypedChoiceField(label=_("Level"), choices=LEVELS, coerce=int, initial=2)
+    recipient_user = forms.ModelChoiceField(
+        label=_("Named recipient (identities only)"),
+        queryset=User.objects.none(),
+        required=False,
+    )
+    note = forms.CharField(label=_("Note"), max_length=300, required=False)
+
+    def __init__(self, *args, protocols, **kwargs):
+        super().__init__(*args, **kwargs)
+        ids = [p.pk for p in protocols]
+        self.fields["protocol"].queryset = Protocol.objects.filter(pk__in=ids)
+        org_ids = {party.organisation_id for p in protocols for party in p.parties.all()}
+        self.fields["recipient"].queryset = Organisation.objects.filter(pk__in=org_ids, active=True)
+        self.fields["recipient_user"].queryset = User.objects.filter(
+            is_active=True, memberships__organisation_id__in=org_ids, memberships__active=True
+        ).distinct()
+        self.fields["recipient_user"].label_from_instance = _user_label
+
+
+def _user_label(user) -> str:
+    acronyms = sorted({m.organisation.acronym for m in user.memberships.all()})
+    return f"{user.display_name} ({', '.join(acronyms)})"
+
+
+class BreakGlassForm(forms.Form):
+    reason = forms.CharField(
+        label=_("Why do you need these identities now?"),
+        widget=forms.Textarea(attrs={"rows": 4}),
+        help_text=_("Your organisation's administrator reviews every break-glass access."),
+    )
+    hours = forms.TypedChoiceField(
+        label=_("For how long"),
+        coerce=int,
+        initial=2,
+        choices=[(1, _("1 hour")), (2, _("2 hours")), (4, _("4 hours")), (8, _("8 hours"))],
+    )
+
+
+class ReviewForm(forms.Form):
+    note = forms.CharField(label=_("Review note"), max_length=300, required=False)
+
+
+class AggregateForm(forms.Form):
+    DIMENSIONS = [
+        ("area", _("Area")),
+        ("period", _("Period")),
+        ("category", _("Data category")),
+        ("sex", _("Sex")),
+        ("age_group", _("Age group")),
+    ]
+    purpose = forms.ChoiceField(label=_("Purpose"), choices=[("", "---------"), *Purpose.choices])
+    rows = forms.ChoiceField(label=_("Rows"), choices=DIMENSIONS, initial="area")
+    columns = forms.ChoiceField(label=_("Columns"), choices=DIMENSIONS, initial="period")
+    area_level = forms.TypedChoiceField(
+        label=_("Areas by"),
+        coerce=int,
+        initial=1,
+        choices=[(1, _("Region")), (2, _("Cercle"))],
+    )
+    period = forms.ChoiceField(
+        label=_("Periods by"),
+        initial="quarter",
+        choices=[("month", _("Month")), ("quarter", _("Quarter")), ("year", _("Year"))],
+    )
+    data_category = forms.ChoiceField(
+        label=_("Data category"), required=False, choices=[("", _("All")), *DataCategory.choices]
+    )
+    date_from = forms.DateField(
+        label=_("From"), required=False, widget=forms.DateInput({"type": "date"})
+    )
+    date_to = forms.DateField(
+        label=_("Until"), required=False, widget=forms.DateInput({"type": "date"})
+    )
+
+    def clean(self):
+        data = super().clean()
+        if data.get("rows") and data.get("rows") == data.get("columns"):
+            self.add_error("columns", _("Choose two different dimensions."))
+        if data.get("date_from") and data.get("date_to") and data["date_to"] < data["date_from"]:
+            self.add_error("date_to", _("The end comes before the start."))
+        return data

@@ -1,0 +1,27 @@
+from django.urls import path
+
+from . import views
+
+app_name = "sharing"
+
+urlpatterns = [
+    path("received/", views.received, name="received"),
+    path("received/<uuid:public_id>/", views.received_detail, name="received_detail"),
+    path("sent/", views.sent, name="sent"),
+    path("sent/<uuid:public_id>/withdraw/", views.revoke, name="revoke"),
+    path("incidents/<uuid:public_id>/share/", views.share, name="share"),
+    path("incidents/<uuid:public_id>/break-glass/", views.break_glass, name="break_glass"),
+    path("break-glass/", views.break_glass_list, name="break_glass_list"),
+    path(
+        "break-glass/<uuid:public_id>/review/", views.break_glass_review, name="break_glass_review"
+    ),
+    path("export.csv", views.export, name="export"),
+    path("notifications/", views.notifications, name="notifications"),
+    path("notifications/read/", views.notifications_read, name="notifications_read"),
+]
+
+try:  # the protocol pages (protocol_urls.py) join the same namespace
+    from .protocol_urls import urlpatterns as _protocol_patterns
+except ImportError:  # pragma: no cover - while they are being written
+    _protocol_patterns = []
+urlpatterns += _protocol_patterns

@@ -1,0 +1,278 @@
+"""Sharing pages: share an incident, what partners shared with us, what we shared, exports,
+break-glass accesses and notifications. Visibility is decided by `passerelle.policy` only."""
+
+from __future__ import annotations
+
+import csv
+
+from django.conf import settings
+from django.contrib import messages
+from django.core.paginator import Paginator
+from django.http import Http404, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from passerelle import policy
+from passerelle.core import audit
+from passerelle.core.errors import DomainError
+from passerelle.core.models import Notification
+from passerelle.core.notify import render as render_notification
+from passerelle.incidents.models import Incident
+from passerelle.incidents.views import LIST_RELATED
+
+from . import services
+from .forms import BreakGlassForm, ReviewForm, ShareForm
+from .models import BreakGlass, Disclosure
+
+
+def _form_error(form, exc: DomainError):
+    field = exc.field if exc.field in form.fields else None
+    form.add_error(field, str(exc.message))
+
+
+# --------------------------------------------------------------------------- share
+
+
+@policy.permission("incident.share")
+def share(request, public_id):
+    incident = policy.get_or_404(request.user, Incident, public_id, "incident.share")
+    protocols = list(services.in_force_protocols(incident.owner))
+    form = ShareForm(request.POST or None, protocols=protocols)
+    refused = []
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            services.share_incident(
+                request.user,
+                incident,
+                protocol=data["protocol"],
+                recipient=data["recipient"],
+                purpose=data["purpose"],
+                level=data["level"],
+                recipient_user=data["recipient_user"],
+                note=data["note"],
+            )
+        except services.SharingRefused as exc:
+            refused = exc.reasons
+        except DomainError as exc:
+            _form_error(form, exc)
+        else:
+            messages.success(
+                request,
+                _("Incident %(ref)s shared with %(org)s.")
+                % {"ref": incident.reference, "org": data["recipient"].acronym},
+            )
+            return redirect("sharing:sent")
+    disclosures = incident.disclosures.select_related("recipient", "protocol").order_by(
+        "-created_at"
+    )
+    return render(
+        request,
+        "sharing/share.html",
+        {
+            "incident": incident,
+            "form": form,
+            "refused": refused,
+            "protocols": protocols,
+            "disclosures": disclosures,
+        },
+    )
+
+
+# --------------------------------------------------------------------------- received / sent
+
+
+def _received_rows(user, disclosures):
+    """One row per live disclosure: the record as the user may see it through it."""
+    rows = []
+    for disclosure in disclosures:
+        level = policy.shared_level(user, disclosure.incident, "incident.view", [disclosure])
+        if level < max(2, disclosure.incident.classification):
+            rows.append({"disclosure": disclosure, "level": level, "record": None})
+            continue
+        rows.append(
+            {
+                "disclosure": disclosure,
+                "level": level,
+                "record": policy.redact(user, disclosure.incident, audit_reads=False),
+            }
+        )
+    return rows
+
+
+@policy.permission("incident.view")
+def received(request):
+    qs = services.received(request.user).select_related(*(f"incident__{r}" for r in LIST_RELATED))
+    page = Paginator(qs, settings.PASSERELLE_PAGE_SIZE).get_page(request.GET.get("page"))
+    rows = _received_rows(request.user, page.object_list)
+    return render(request, "sharing/received.html", {"page": page, "rows": rows})
+
+
+@policy.permission("incident.view")
+def received_detail(request, public_id):
+    """A link from a notification: the shared record, if still available."""
+    disclosure = get_object_or_404(Disclosure, public_id=public_id)
+    policy.get_or_404(request.user, Incident, disclosure.incident.public_id, "incident.view")
+    return redirect("incidents:detail", public_id=disclosure.incident.public_id)
+
+
+@policy.permission("incident.share")
+def sent(request):
+    org_ids = [o.pk for o in policy.organisations(request.user, "incident.share")]
+    qs = Disclosure.objects.filter(owner_id__in=org_ids).select_related(
+        "recipient", "protocol", "incident", "disclosed_by", "recipient_user"
+    )
+    page = Paginator(qs, settings.PASSERELLE_PAGE_SIZE).get_page(request.GET.get("page"))
+    now = timezone.now()
+    return render(request, "sharing/sent.html", {"page": page, "now": now})
+
+
+@require_POST
+@policy.permission("incident.share")
+def revoke(request, public_id):
+    disclosure = get_object_or_404(Disclosure, public_id=public_id)
+    policy.get_or_404(request.user, Incident, disclosure.incident.public_id, "incident.share")
+    try:
+        services.revoke_disclosure(request.user, disclosure)
+    except DomainError as exc:
+        messages.error(request, str(exc.message))
+    else:
+        messages.success(request, _("The disclosure was withdrawn; the recipients were told."))
+    return redirect("sharing:sent")
+
+
+# --------------------------------------------------------------------------- export
+
+EXPORT_COLUMNS = [
+    ("reference", "#event+id", lambda r: r.reference),
+    ("owner", "#org+owner", lambda r: r.owner.acronym),
+    ("occurred_on", "#date+occurred", lambda r: r.occurred_on.isoformat()),
+    ("region", "#adm1+name", lambda r: _ancestor(r.area, 1)),
+    ("cercle", "#adm2+name", lambda r: _ancestor(r.area, 2)),
+    ("pcode", "#adm2+code", lambda r: r.area.pcode if r.area.level <= 2 else ""),
+    ("data_category", "#sector+category", lambda r: r.data_category),
+    ("category", "#event+type", lambda r: r.category.code),
+    ("verification_status", "#status", lambda r: r.verification_status),
+    ("victims", "#affected+total", lambda r: r.victim_total),
+    ("level", "#meta+level", lambda r: r.level),
+]
+
+
+def _ancestor(area, level):
+    found = area.ancestor_at(level) if area is not None else None
+    return found.name if found else ""
+
+
+@policy.permission("incident.export")
+def export(request):
+    """The incidents the user may see, own and shared, at level 2 (HXL-tagged CSV)."""
+    which = request.GET.get("which", "own")
+    if which == "received":
+        disclosures = services.received(request.user).select_related(
+            *(f"incident__{r}" for r in LIST_RELATED)
+        )
+        records = [row["record"] for row in _received_rows(request.user, disclosures)]
+        records = [r for r in records if r is not None]
+    else:
+        which = "own"
+        qs = policy.scope(request.user, Incident.objects.all(), "incident.view")
+        qs = qs.filter(owner__in=policy.organisations(request.user, "incident.export"))
+        qs = qs.select_related(*LIST_RELATED).prefetch_related("victim_counts", "need_to_know")
+        records = [policy.redact(request.user, i, audit_reads=False) for i in qs]
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    stamp = timezone.localdate().isoformat()
+    response["Content-Disposition"] = f'attachment; filename="incidents-{which}-{stamp}.csv"'
+    writer = csv.writer(response)
+    writer.writerow([name for name, _tag, _get in EXPORT_COLUMNS])
+    writer.writerow([tag for _name, tag, _get in EXPORT_COLUMNS])
+    for record in records:
+        writer.writerow([get(record) for _name, _tag, get in EXPORT_COLUMNS])
+    audit.record(
+        request.user,
+        "incident.export",
+        organisation=(policy.organisations(request.user, "incident.export") or [None])[0],
+        level=2,
+        detail={"which": which, "rows": len(records), "format": "csv"},
+    )
+    return response
+
+
+# --------------------------------------------------------------------------- break-glass
+
+
+@policy.permission("breakglass.request")
+def break_glass(request, public_id):
+    incident = policy.get_or_404(request.user, Incident, public_id, "breakglass.request")
+    form = BreakGlassForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.open_break_glass(
+                request.user,
+                incident,
+                reason=form.cleaned_data["reason"],
+                hours=form.cleaned_data["hours"],
+            )
+        except DomainError as exc:
+            _form_error(form, exc)
+        else:
+            messages.warning(
+                request,
+                _("Break-glass access opened; it is recorded and will be reviewed."),
+            )
+            return redirect("incidents:detail", public_id=incident.public_id)
+    return render(request, "sharing/break_glass.html", {"incident": incident, "form": form})
+
+
+@policy.permission("breakglass.review")
+def break_glass_list(request):
+    orgs = policy.organisations(request.user, "breakglass.review")
+    qs = BreakGlass.objects.filter(organisation__in=orgs).select_related(
+        "user", "incident", "reviewed_by"
+    )
+    pending = request.GET.get("all") != "1"
+    if pending:
+        qs = qs.filter(reviewed_at__isnull=True)
+    page = Paginator(qs, settings.PASSERELLE_PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "sharing/break_glass_list.html",
+        {"page": page, "pending": pending, "form": ReviewForm(), "now": timezone.now()},
+    )
+
+
+@require_POST
+@policy.permission("breakglass.review")
+def break_glass_review(request, public_id):
+    access = get_object_or_404(BreakGlass, public_id=public_id)
+    form = ReviewForm(request.POST)
+    if not form.is_valid():
+        raise Http404
+    try:
+        services.review_break_glass(request.user, access, note=form.cleaned_data["note"])
+    except DomainError as exc:
+        messages.error(request, str(exc.message))
+    else:
+        messages.success(request, _("Marked as reviewed."))
+    return redirect("sharing:break_glass_list")
+
+
+# --------------------------------------------------------------------------- notifications
+
+
+@policy.permission("dashboard.view")
+def notifications(request):
+    qs = Notification.objects.filter(recipient=request.user)
+    page = Paginator(qs, settings.PASSERELLE_PAGE_SIZE).get_page(request.GET.get("page"))
+    items = [{"n": n, "text": render_notification(n.kind, n.params)} for n in page.object_list]
+    return render(request, "sharing/notifications.html", {"page": page, "items": items})
+
+
+@require_POST
+@policy.permission("dashboard.view")
+def notifications_read(request):
+    Notification.objects.filter(recipient=request.user, read_at__isnull=True).update(
+        read_at=timezone.now()
+    )
+    return redirect("sharing:notifications")
