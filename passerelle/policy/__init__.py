@@ -2,6 +2,7 @@
 
 from .decorators import permission, public
 from .gate import (
+    aggregate_scope,
     audit_refusal,
     can,
     clearance,
@@ -19,6 +20,7 @@ from .gate import (
 from .redact import Redacted, redact
 
 __all__ = [
+    "aggregate_scope",
     "Redacted",
     "audit_refusal",
     "can",

@@ -33,6 +33,7 @@ from .fields import INCIDENT_FIELDS, PERSON_FIELDS
 from .purposes import FORBIDDEN, is_forbidden
 from .roles import ACTION_LEVEL, CLASSIFICATION_INDEPENDENT, ROLES
 
+DEFAULT_K = 5  # the small-cell threshold when no protocol sets a higher one
 _CACHE_ATTR = "_passerelle_memberships"
 _GLASS_ATTR = "_passerelle_break_glass"
 
@@ -377,3 +378,61 @@ def visible_fields(user, obj) -> set[str]:
     if isinstance(obj, Person) and not can(user, "person.view", obj):
         level = min(level, 2)
     return {name for name, needed in table.items() if needed <= level}
+
+
+def aggregate_scope(user, purpose: str):
+    """Incidents that may be counted in aggregate tables (level 1) for this user and purpose,
+    the small-cell threshold k to apply, and the protocols that contributed.
+
+    Counted: the records of the user's own organisations, and those of the other parties to a
+    protocol in force that gives the user's organisation a rule (any level) for the record's
+    data category, with the declared purpose, inside the protocol's areas. Forbidden purposes
+    are served at this level only (aggregates after disclosure control). A person who refused
+    to be counted in statistics takes their whole incident out.
+    """
+    from passerelle.incidents.models import Consent, Incident
+    from passerelle.sharing.models import Protocol
+
+    own = organisations(user, "aggregate.view")
+    if not own:
+        return _mark_scoped(Incident.objects.none()), DEFAULT_K, []
+    condition = Q(owner__in=own)
+    k = DEFAULT_K
+    used = []
+    today = timezone.localdate()
+    protocols = (
+        Protocol.objects.filter(
+            status=Protocol.Status.ACTIVE,
+            valid_from__lte=today,
+            valid_until__gte=today,
+            parties__organisation__in=own,
+        )
+        .distinct()
+        .prefetch_related("parties", "rules", "areas")
+    )
+    own_ids = {o.pk for o in own}
+    for protocol in protocols:
+        roles = {p.role for p in protocol.parties.all() if p.organisation_id in own_ids}
+        owners = {p.organisation_id for p in protocol.parties.all()} - own_ids
+        categories = {
+            r.data_category
+            for r in protocol.rules.all()
+            if r.party_role in roles and (purpose in r.purposes or purpose in FORBIDDEN)
+        }
+        if not owners or not categories:
+            continue
+        in_areas = Q(pk__in=[])
+        for area in protocol.areas.all():
+            in_areas |= Q(area__pcode__startswith=area.pcode)
+        condition |= Q(owner_id__in=owners, data_category__in=categories) & in_areas
+        k = max(k, protocol.k_threshold)
+        used.append(protocol)
+    refused = Consent.objects.filter(
+        person__incident_id=OuterRef("pk"),
+        scope=Consent.Scope.AGGREGATE_REPORTING,
+        given=False,
+        withdrawn_at__isnull=True,
+    )
+    with unscoped():
+        qs = Incident.objects.filter(condition).exclude(Exists(refused))
+    return _mark_scoped(qs), k, used

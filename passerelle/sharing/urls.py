@@ -16,6 +16,7 @@ urlpatterns = [
         "break-glass/<uuid:public_id>/review/", views.break_glass_review, name="break_glass_review"
     ),
     path("export.csv", views.export, name="export"),
+    path("aggregates/", views.aggregate_table, name="aggregates"),
     path("notifications/", views.notifications, name="notifications"),
     path("notifications/read/", views.notifications_read, name="notifications_read"),
 ]

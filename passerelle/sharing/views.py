@@ -22,8 +22,8 @@ from passerelle.core.notify import render as render_notification
 from passerelle.incidents.models import Incident
 from passerelle.incidents.views import LIST_RELATED
 
-from . import services
-from .forms import BreakGlassForm, ReviewForm, ShareForm
+from . import aggregates, services
+from .forms import AggregateForm, BreakGlassForm, ReviewForm, ShareForm
 from .models import BreakGlass, Disclosure
 
 
@@ -276,3 +276,64 @@ def notifications_read(request):
         read_at=timezone.now()
     )
     return redirect("sharing:notifications")
+
+
+# --------------------------------------------------------------------------- aggregates
+
+
+@policy.permission("aggregate.view")
+def aggregate_table(request):
+    form = AggregateForm(request.GET or None)
+    result = None
+    if form.is_bound and form.is_valid():
+        data = form.cleaned_data
+        result = aggregates.build(
+            request.user,
+            purpose=data["purpose"],
+            rows=data["rows"],
+            columns=data["columns"],
+            period=data["period"],
+            area_level=data["area_level"],
+            data_category=data["data_category"],
+            date_from=data["date_from"],
+            date_to=data["date_to"],
+        )
+        as_csv = request.GET.get("format") == "csv"
+        audit.record(
+            request.user,
+            "aggregate.export" if as_csv else "aggregate.view",
+            organisation=(policy.organisations(request.user, "aggregate.view") or [None])[0],
+            level=1,
+            detail={
+                "purpose": data["purpose"],
+                "rows": data["rows"],
+                "columns": data["columns"],
+                "k": result.k,
+                "suppressed": result.table.primary_count + result.table.complementary_count,
+                "protocols": [p.reference for p in result.protocols],
+            },
+        )
+        if as_csv:
+            return _aggregate_csv(result)
+    return render(request, "sharing/aggregates.html", {"form": form, "result": result})
+
+
+def _shown(cell) -> str:
+    return "x" if cell.suppressed else str(cell.value)
+
+
+def _aggregate_csv(result):
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = 'attachment; filename="aggregates.csv"'
+    writer = csv.writer(response)
+    writer.writerow(["", *result.column_labels, _("Total")])
+    for label, cells, total in result.lines():
+        writer.writerow([label, *(_shown(c) for c in cells), _shown(total)])
+    writer.writerow(
+        [_("Total"), *(_shown(c) for c in result.table.column_totals), _shown(result.table.total)]
+    )
+    writer.writerow([])
+    writer.writerow(
+        [_("x: suppressed (fewer than %(k)s, or would reveal such a cell)") % {"k": result.k}]
+    )
+    return response
