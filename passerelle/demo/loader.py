@@ -32,6 +32,7 @@ from passerelle.incidents.models import Consent, Incident, VerificationStatus
 from passerelle.vocabularies.models import Term
 
 from . import names, narratives
+from .sharing import load_sharing
 
 SEED = 2013
 DEFAULT_INCIDENTS = 3000
@@ -126,6 +127,11 @@ USERS = [
     ("aeat.monitor", "AEAT", R.MONITOR),
     ("afpcs.monitor", "AFPCS", R.MONITOR),
     ("sysadmin", "UNHCR", R.SYSTEM_ADMIN),
+    # signatories of the demo protocol
+    ("hrd.admin", "MINUSMA-HRD", R.ORG_ADMIN),
+    ("unicef.admin", "UNICEF", R.ORG_ADMIN),
+    ("unfpa.admin", "UNFPA", R.ORG_ADMIN),
+    ("addf.admin", "ADDF", R.ORG_ADMIN),
 ]
 ENGLISH_SPEAKERS = {
     "drc.viewer",
@@ -135,6 +141,7 @@ ENGLISH_SPEAKERS = {
     "oxfam.verifier",
     "unicef.verifier",
     "hrd.viewer",
+    "hrd.admin",
     "cpa.verifier",
     "sysadmin",
 }
@@ -387,6 +394,7 @@ class Result:
     consents: int = 0
     verification_steps: int = 0
     named: int = 0
+    protocols: dict = field(default_factory=dict)  # what load_sharing did
     timings: dict = field(default_factory=dict)
 
     @property
@@ -840,5 +848,8 @@ def load_demo(
         load_incidents(orgs, users, result, incidents, seed=seed)
     crypto.ensure_canary()
     result.timings["incidents"] = time.perf_counter() - mark
+    mark = time.perf_counter()
+    result.protocols = load_sharing(orgs, users)
+    result.timings["sharing"] = time.perf_counter() - mark
     result.timings["total"] = time.perf_counter() - start
     return result

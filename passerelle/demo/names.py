@@ -494,6 +494,10 @@ STAFF_NAMES = {
     "aeat.monitor": ("Akly", "Ag Hamada"),
     "afpcs.monitor": ("Boureïma", "Tembely"),
     "sysadmin": ("Marta", "Lindgren"),
+    "hrd.admin": ("Jean-Pierre", "Kabasele"),
+    "unicef.admin": ("Mariam", "Coulibaly"),
+    "unfpa.admin": ("Aïssata", "Keïta"),
+    "addf.admin": ("Fanta", "Konaté"),
 }
 
 

@@ -184,3 +184,34 @@ def test_incidents_spread_over_regions(demo):
     with unscoped():
         regions = set(Incident.objects.values_list("area__parent__pcode", flat=True))
     assert len(regions) >= 5
+
+
+@pytest.mark.django_db
+def test_the_demo_protocol_is_in_force_and_shows_what_it_permits(demo):
+    from django.test import Client
+    from django.urls import reverse
+
+    from passerelle import policy
+    from passerelle.demo.sharing import DRAFT_REFERENCE, REFERENCE
+    from passerelle.sharing.models import Disclosure, Protocol
+
+    protocol = Protocol.objects.get(reference=REFERENCE)
+    assert protocol.in_force()
+    assert Protocol.objects.get(reference=DRAFT_REFERENCE).status == Protocol.Status.DRAFT
+    to_hrd = Disclosure.objects.filter(recipient__acronym="MINUSMA-HRD")
+    assert to_hrd.exists() and set(to_hrd.values_list("level", flat=True)) == {2}
+    officer = User.objects.get(username="hrd.viewer")
+    for disclosure in to_hrd:
+        assert policy.clearance(officer, disclosure.incident) == 2
+    # the mission officer sees the summary, never the narrative
+    client = Client()
+    client.force_login(officer)
+    listing = client.get(reverse("sharing:received"))
+    assert listing.status_code == 200
+    first = to_hrd.first().incident
+    assert first.reference in listing.content.decode()
+    detail = client.get(reverse("incidents:detail", kwargs={"public_id": first.public_id}))
+    assert reveal(first.narrative)[:30] not in detail.content.decode()
+    # GBV cases travel only between GBV providers, at level 3, with consent
+    for disclosure in Disclosure.objects.filter(level=3):
+        assert disclosure.recipient.acronym == "UNFPA" and disclosure.consent_basis

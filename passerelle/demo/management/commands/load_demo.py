@@ -68,8 +68,21 @@ class Command(BaseCommand):
         if options.get("verbosity", 1) >= 2:
             for stage, seconds in result.timings.items():
                 write(f"  {stage}: {seconds:.2f} s")
+        if verbose and result.protocols:
+            write(
+                _("Created %(protocols)d sharing protocols and %(disclosures)d disclosures.")
+                % result.protocols
+            )
         if verbose:
             self.print_logins()
+            write(
+                _(
+                    "Protocol %(reference)s is in force between the Protection Cluster and "
+                    "MINUSMA: sign in as hrd.viewer and open “Shared with us” to see what it "
+                    "permits."
+                )
+                % {"reference": "PC-MINUSMA-2013-01"}
+            )
 
     def print_logins(self):
         write = self.stdout.write
