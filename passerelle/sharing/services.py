@@ -32,7 +32,7 @@ class SharingRefused(DomainError):
     """A share or request refused; `reasons` lists every reason, in the user's language."""
 
     def __init__(self, reasons: list, codes: list[str]):
-        super().__init__("; ".join(str(r) for r in reasons), code="refused")
+        super().__init__(" ".join(str(r) for r in reasons), code="refused")
         self.reasons = reasons
         self.codes = codes
 

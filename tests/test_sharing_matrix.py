@@ -1,0 +1,263 @@
+"""THE sharing matrix: roles × organisation (owner, partner under the protocol, partner outside
+it, mission component, government) × shared record × channel (page, person page, "shared with
+us" list, export).
+
+Expectations are computed from the roles table and the protocol, never written per role:
+
+* owner: the foundation's rule (role level; identities only for the named, here nobody);
+* partner under the protocol (HRD): min(level disclosed, consent of every person, own role's
+  level; 3 unless the user is the disclosure's named recipient), for read actions only;
+* mission component (party, aggregates only), partner outside and government: nothing.
+
+A record is visible at level >= max(2, its classification); its narrative from level 3; a
+person page from level 3 with `person.view`; identities at level 4 with
+`person.view_identity`. There is no REST API yet: the matrix covers it when one exists.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import itertools
+import uuid
+
+import pytest
+from django.db import transaction
+from django.urls import reverse
+
+from passerelle import policy
+from passerelle.accounts.tests.factories import (
+    MembershipFactory,
+    OrganisationFactory,
+    UserFactory,
+)
+from passerelle.geography.loader import load_mali
+from passerelle.geography.models import Area
+from passerelle.incidents import services as incident_services
+from passerelle.incidents.models import Consent
+from passerelle.incidents.tests.factories import incident_factory, person_factory
+from passerelle.incidents.tests.fixtures import logged_in_client
+from passerelle.policy.purposes import Purpose
+from passerelle.policy.roles import ROLES
+from passerelle.sharing import services
+from passerelle.sharing.models import PartyRole
+from passerelle.sharing.tests.factories import protocol_factory
+
+pytestmark = pytest.mark.django_db
+
+RELATIONS = ("owner", "partner", "outside", "mission_component", "government")
+
+# key -> (classification, level disclosed to the partner, consent given, withdrawn afterwards)
+RECORDS = {
+    "summary": (2, 2, None, False),
+    "case": (3, 3, Consent.Scope.CASE_SHARING, False),
+    "identified": (4, 4, Consent.Scope.IDENTIFIABLE_SHARING, False),
+    "withdrawn": (3, 3, Consent.Scope.CASE_SHARING, True),
+    "never_shared": (2, None, None, False),
+}
+CHANNELS = ("page", "person", "list", "export")
+
+
+# --------------------------------------------------------------------------- expectations
+
+
+def _role_level(role: str, action: str) -> int:
+    return ROLES[role].level if action in ROLES[role].actions else -1
+
+
+def expected_level(role: str, relation: str, record: str, named: bool, action: str) -> int:
+    classification, disclosed, _consent, withdrawn = RECORDS[record]
+    if relation == "owner":
+        level = _role_level(role, action)
+        return min(level, 3)  # nobody in the matrix is named on the owner's records
+    if relation != "partner" or disclosed is None or withdrawn:
+        return -1
+    if action not in policy.gate.SHARED_ACTIONS:
+        return -1
+    level = min(disclosed, _role_level(role, action))
+    if not named:
+        level = min(level, 3)
+    return level
+
+
+def expected_visible(role, relation, record, named, action="incident.view") -> bool:
+    classification = RECORDS[record][0]
+    needed = max(2, classification)
+    if action == "person.view":
+        needed = max(3, classification)
+    if action == "person.view_identity":
+        needed = 4
+    return expected_level(role, relation, record, named, action) >= needed
+
+
+# --------------------------------------------------------------------------- the world
+
+
+def _build():
+    load_mali()
+    orgs = {
+        "owner": OrganisationFactory(acronym="SXOWN", name="Sharing owner"),
+        "partner": OrganisationFactory(acronym="SXHRD", name="Mission human rights"),
+        "outside": OrganisationFactory(acronym="SXOUT", name="Partner outside the protocol"),
+        "mission_component": OrganisationFactory(acronym="SXJOC", name="Mission component"),
+        "government": OrganisationFactory(acronym="SXGOV", name="Ministry", type="government"),
+    }
+    protocol = protocol_factory(
+        {
+            orgs["owner"]: PartyRole.CLUSTER_MEMBER,
+            orgs["partner"]: PartyRole.MISSION_HUMAN_RIGHTS,
+            orgs["mission_component"]: PartyRole.MISSION_COMPONENT,
+        },
+        [
+            (PartyRole.MISSION_HUMAN_RIGHTS, "*", 4, [Purpose.VERIFICATION]),
+            (PartyRole.MISSION_COMPONENT, "*", 1, [Purpose.ANALYSIS]),
+        ],
+        areas=list(Area.objects.filter(level=0)),
+    )
+    recorder = UserFactory(username="sx.recorder")
+    MembershipFactory(user=recorder, organisation=orgs["owner"], role="monitor")
+    sharer = UserFactory(username="sx.sharer")
+    MembershipFactory(user=sharer, organisation=orgs["owner"], role="verifier")
+    manager = UserFactory(username="sx.manager")
+    MembershipFactory(user=manager, organisation=orgs["owner"], role="org_admin")
+
+    users = {}
+    for role, relation in itertools.product(ROLES, RELATIONS):
+        user = UserFactory(username=f"sx.{relation}.{role}")
+        MembershipFactory(user=user, organisation=orgs[relation], role=role)
+        users[(role, relation)] = user
+    named = users[("monitor", "partner")]  # the named recipient of identities
+
+    records, persons, narratives, names = {}, {}, {}, {}
+    for key, (classification, disclosed, consent, withdrawn) in RECORDS.items():
+        narratives[key] = f"Narrative {key} karité {uuid.uuid4().hex[:8]}"
+        names[key] = f"Kadiatou Bah {key} {uuid.uuid4().hex[:6]}"
+        incident = incident_factory(
+            recorder,
+            organisation=orgs["owner"],
+            classification=classification,
+            narrative=narratives[key],
+        )
+        person = person_factory(recorder, incident, full_name=names[key])
+        given = None
+        if consent:
+            given = incident_services.record_consent(recorder, person, scope=consent, given=True)
+        if disclosed:
+            if disclosed >= 4:
+                incident_services.set_need_to_know(manager, incident, user=sharer, named=True)
+            services.share_incident(
+                sharer,
+                incident,
+                protocol=protocol,
+                recipient=orgs["partner"],
+                purpose=Purpose.VERIFICATION,
+                level=disclosed,
+                recipient_user=named if disclosed >= 4 else None,
+            )
+        if withdrawn:
+            incident_services.withdraw_consent(recorder, given)
+        records[key], persons[key] = incident, person
+    clients = {key: logged_in_client(user) for key, user in users.items()}
+    return {
+        "users": users,
+        "named": named,
+        "clients": clients,
+        "records": records,
+        "persons": persons,
+        "narratives": narratives,
+        "names": names,
+    }
+
+
+@pytest.fixture(scope="module")
+def world(django_db_setup, django_db_blocker):
+    with django_db_blocker.unblock():
+        atomic = transaction.atomic()
+        atomic.__enter__()
+        try:
+            yield _build()
+        finally:
+            transaction.set_rollback(True)
+            atomic.__exit__(None, None, None)
+
+
+# --------------------------------------------------------------------------- the matrix
+
+CASES = [
+    pytest.param(role, relation, record, channel, id=f"{role}-{relation}-{record}-{channel}")
+    for role, relation, record, channel in itertools.product(ROLES, RELATIONS, RECORDS, CHANNELS)
+]
+
+
+@pytest.mark.parametrize("role, relation, record, channel", CASES)
+def test_sharing_matrix(world, role, relation, record, channel):
+    user = world["users"][(role, relation)]
+    client = world["clients"][(role, relation)]
+    named = user == world["named"]
+    incident, person = world["records"][record], world["persons"][record]
+    narrative, full_name = world["narratives"][record], world["names"][record]
+    visible = expected_visible(role, relation, record, named)
+
+    if channel == "page":
+        response = client.get(reverse("incidents:detail", kwargs={"public_id": incident.public_id}))
+        if "incident.view" not in ROLES[role].actions:
+            assert response.status_code == 403
+            return
+        assert response.status_code == (200 if visible else 404)
+        body = response.content.decode()
+        level = expected_level(role, relation, record, named, "incident.view")
+        assert (narrative in body) == (visible and level >= 3)
+        assert full_name not in body  # identities only on the person page
+        assert policy.can(user, "incident.view", incident) == visible
+
+    elif channel == "person":
+        response = client.get(reverse("incidents:person", kwargs={"public_id": person.public_id}))
+        if "person.view" not in ROLES[role].actions:
+            assert response.status_code == 403
+            return
+        can_open = expected_visible(role, relation, record, named, "person.view")
+        assert response.status_code == (200 if can_open else 404)
+        identity = expected_visible(role, relation, record, named, "person.view_identity")
+        assert (full_name in response.content.decode()) == (can_open and identity)
+
+    elif channel == "list":
+        response = client.get(reverse("sharing:received"))
+        if "incident.view" not in ROLES[role].actions:
+            assert response.status_code == 403
+            return
+        shown = incident.reference in response.content.decode()
+        assert shown == (visible and relation == "partner")
+        assert narrative not in response.content.decode()
+
+    else:  # export
+        response = client.get(reverse("sharing:export"), {"which": "received"})
+        if "incident.export" not in ROLES[role].actions:
+            assert response.status_code == 403
+            return
+        rows = list(csv.reader(io.StringIO(response.content.decode())))
+        references = {row[0] for row in rows[2:]}
+        assert (incident.reference in references) == (visible and relation == "partner")
+        assert narrative not in response.content.decode()
+        assert full_name not in response.content.decode()
+
+
+def test_the_matrix_is_large_enough():
+    assert len(CASES) >= 400
+
+
+@pytest.mark.parametrize("relation", ["outside", "mission_component", "government"])
+def test_sharing_outside_the_protocol_is_refused_with_the_reason(world, relation):
+    sharer = world["users"][("verifier", "owner")]
+    incident = world["records"]["never_shared"]
+    recipient = world["users"][("viewer", relation)].memberships.get().organisation
+    with pytest.raises(services.SharingRefused) as refused:
+        services.share_incident(
+            sharer,
+            incident,
+            protocol=incident.disclosures.model.objects.first().protocol,
+            recipient=recipient,
+            purpose=Purpose.VERIFICATION,
+            level=2,
+        )
+    expected = "above_protocol_level" if relation == "mission_component" else "recipient_not_party"
+    assert expected in refused.value.codes
