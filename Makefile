@@ -16,11 +16,12 @@ I18N_IGNORE := --ignore=.venv --ignore=staticfiles --ignore=var --ignore=node_mo
 
 PYTEST_ARGS ?=
 
-.PHONY: help venv install run test bench lint messages check-messages clean
+.PHONY: help venv install run demo-code test bench lint messages check-messages clean
 
 help:
 	@echo "make install         create .venv, install the project (editable, with dev extras), compile messages"
 	@echo "make run             migrate, load the demo data, serve on http://127.0.0.1:8000"
+	@echo "make demo-code       print the current two-factor code of the demo accounts"
 	@echo "make test            run the test suite (PYTEST_ARGS='-k foo' to select; DATABASE_URL=... for PostgreSQL)"
 	@echo "make bench           run every bench/*.py"
 	@echo "make lint            ruff check ."
@@ -47,6 +48,9 @@ run: install
 	$(MANAGE) migrate --noinput
 	$(MANAGE) load_demo
 	$(MANAGE) runserver 127.0.0.1:8000
+
+demo-code:
+	@$(MANAGE) demo_code
 
 test: install
 	PASSERELLE_ENV=test $(VENV)/bin/pytest $(PYTEST_ARGS)

@@ -6,6 +6,8 @@ PASSERELLE_FIELD_KEY    base64 32-byte master key for identity encryption, or
 PASSERELLE_FIELD_KEY_FILE  a file holding it (development: var/field.key, generated)
 DATABASE_URL            e.g. postgres://user@host:5432/passerelle (default: SQLite in var/)
 PASSERELLE_ALLOWED_HOSTS  comma-separated host names (production)
+PASSERELLE_SSL_REDIRECT   1 (default) | 0: redirect http to https (production)
+PASSERELLE_BEHIND_PROXY   1 (default) | 0: trust the proxy's X-Forwarded-Proto (production)
 """
 
 import os
@@ -84,6 +86,10 @@ INSTALLED_APPS = [
     "django.contrib.humanize",
     "axes",
     "django_htmx",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
+    "csp",
     "passerelle.core",
     "passerelle.accounts",
     "passerelle.vocabularies",
@@ -95,13 +101,16 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "passerelle.accounts.middleware.IdleTimeoutMiddleware",
+    "passerelle.accounts.middleware.TwoFactorRequiredMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "axes.middleware.AxesMiddleware",
@@ -124,6 +133,7 @@ TEMPLATES = [
                 "django.template.context_processors.i18n",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "passerelle.core.context_processors.notifications",
             ],
             "builtins": ["passerelle.policy.templatetags.policy"],
         },
@@ -207,13 +217,35 @@ EMAIL_BACKEND = os.environ.get(
     else "django.core.mail.backends.console.EmailBackend",
 )
 
+# Security headers (docs/security.md). The CSP forbids inline scripts, styles and style=.
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'", "data:"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "frame-ancestors": ["'none'"],
+        "form-action": ["'self'"],
+    }
+}
+
+# Two-factor authentication (django-otp): required of level-3/4 roles and system admins.
+OTP_TOTP_ISSUER = "Passerelle"
+OTP_MAX_FAILURES = 5  # wrong codes in one session before it is logged out
+OTP_STATIC_TOKENS = 10  # backup codes given at setup
+
 if PRODUCTION:
     SECURE_SSL_REDIRECT = os.environ.get("PASSERELLE_SSL_REDIRECT", "1") == "1"
-    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
-    SECURE_HSTS_SECONDS = 31536000
+    # Trust X-Forwarded-Proto only behind a reverse proxy that sets it (the default setup).
+    if os.environ.get("PASSERELLE_BEHIND_PROXY", "1") == "1":
+        SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    SECURE_HSTS_SECONDS = 31536000  # one year
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
     SECURE_HSTS_PRELOAD = True
     SESSION_COOKIE_SECURE = True

@@ -1,5 +1,6 @@
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
+from django.utils.translation import gettext_lazy as _
 
 from passerelle.core import audit
 from passerelle.geography.models import Area
@@ -63,6 +64,25 @@ class OrganisationAdmin(PolicyAdminMixin, admin.ModelAdmin):
 class UserAdmin(PolicyAdminMixin, BaseUserAdmin):
     inlines = [MembershipInline]
     list_display = ("username", "first_name", "last_name", "email", "is_active")
+    actions = ["reset_two_factor"]
+
+    @admin.action(description=_("Reset two-factor authentication (lost phone and codes)"))
+    def reset_two_factor(self, request, queryset):
+        from django_otp.plugins.otp_static.models import StaticDevice
+        from django_otp.plugins.otp_totp.models import TOTPDevice
+
+        for user in queryset:
+            TOTPDevice.objects.filter(user=user).delete()
+            StaticDevice.objects.filter(user=user).delete()
+            audit.record(request.user, "auth.2fa_reset", user, detail={"by": "admin"})
+        self.message_user(
+            request,
+            _(
+                "Two-factor authentication reset for %(count)d users: they set it up again at "
+                "their next login."
+            )
+            % {"count": queryset.count()},
+        )
 
 
 @admin.register(Membership, site=admin_site)

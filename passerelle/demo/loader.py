@@ -31,7 +31,7 @@ from passerelle.incidents import services
 from passerelle.incidents.models import Consent, Incident, VerificationStatus
 from passerelle.vocabularies.models import Term
 
-from . import names, narratives
+from . import names, narratives, otp
 from .sharing import load_sharing
 
 SEED = 2013
@@ -840,6 +840,7 @@ def load_demo(
     with transaction.atomic():
         orgs = load_organisations(result)
         users = load_users(orgs, result, reset_passwords=reset_passwords)
+        otp.ensure_demo_devices(users.values())  # level-3/4 users: the demo TOTP secret
     result.timings["organisations_users"] = time.perf_counter() - mark
 
     mark = time.perf_counter()

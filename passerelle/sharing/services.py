@@ -77,20 +77,26 @@ def missing_pieces(protocol: Protocol) -> list:
     return missing
 
 
-def _require_manager(actor, protocol: Protocol | None = None) -> None:
+def may_manage(actor, protocol: Protocol | None = None) -> bool:
     """System administrators manage every protocol; an organisation's administrator the
-    protocols their organisation is (or will be) a party to."""
-    policy.require(actor, "protocol.manage")
+    protocols their organisation is (or will be) a party to, and those they drafted."""
+    if not policy.can(actor, "protocol.manage"):
+        return False
     if protocol is None or protocol.created_by_id == actor.pk:
-        return
-    if any(
-        m.role == Membership.Role.SYSTEM_ADMIN or m.organisation_id in protocol_org_ids(protocol)
+        return True
+    party_ids = protocol_org_ids(protocol)
+    return any(
+        m.role == Membership.Role.SYSTEM_ADMIN or m.organisation_id in party_ids
         for m in policy.memberships(actor)
         if "protocol.manage" in ROLES[m.role].actions
-    ):
-        return
-    policy.audit_refusal(actor, "protocol.manage", reason="not a party")
-    raise DomainError(_("Only a party to this protocol may change it."), code="refused")
+    )
+
+
+def _require_manager(actor, protocol: Protocol | None = None) -> None:
+    policy.require(actor, "protocol.manage")
+    if not may_manage(actor, protocol):
+        policy.audit_refusal(actor, "protocol.manage", reason="not a party")
+        raise DomainError(_("Only a party to this protocol may change it."), code="refused")
 
 
 def protocol_org_ids(protocol: Protocol) -> set[int]:

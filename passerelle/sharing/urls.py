@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import protocol_urls, views
 
 app_name = "sharing"
 
@@ -21,8 +21,5 @@ urlpatterns = [
     path("notifications/read/", views.notifications_read, name="notifications_read"),
 ]
 
-try:  # the protocol pages (protocol_urls.py) join the same namespace
-    from .protocol_urls import urlpatterns as _protocol_patterns
-except ImportError:  # pragma: no cover - while they are being written
-    _protocol_patterns = []
-urlpatterns += _protocol_patterns
+# the protocol pages join the same namespace
+urlpatterns += protocol_urls.urlpatterns

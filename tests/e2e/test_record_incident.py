@@ -1,4 +1,5 @@
-"""End to end: a protection monitor logs in, records an incident and finds it in the list.
+"""End to end: a protection monitor logs in (password, then a TOTP code), records an incident
+and finds it in the list.
 
 Drives Debian's chromium (never a downloaded browser) through Playwright.
 """
@@ -9,6 +10,7 @@ import shutil
 import pytest
 
 from passerelle.accounts.models import Membership, Organisation, User
+from passerelle.accounts.tests.factories import confirmed_device, current_code
 from passerelle.core.guard import unscoped
 from passerelle.geography.loader import load_mali
 from passerelle.incidents.models import Incident
@@ -57,12 +59,19 @@ def monitor(transactional_db):
     org = Organisation.objects.create(name="Danish Refugee Council", acronym="DRC", type="ingo")
     user = User.objects.create_user("drc.monitor", password=PASSWORD, first_name="Awa")
     Membership.objects.create(user=user, organisation=org, role="monitor")
+    confirmed_device(user)  # a monitor (level 4) needs two-factor authentication
     return user
 
 
 def test_monitor_records_an_incident_and_finds_it_in_the_list(live_server, browser, monitor):
     page = browser.new_page(locale="fr-FR")
     page.set_default_timeout(15000)
+    # Anything the Content-Security-Policy blocks is reported on the console.
+    blocked = []
+    page.on(
+        "console",
+        lambda msg: blocked.append(msg.text) if "Content Security Policy" in msg.text else None,
+    )
     page.goto(f"{live_server.url}/accounts/login/")
     # The browser asks for French; the language switcher turns the interface to English.
     assert page.locator("html").get_attribute("lang") == "fr"
@@ -71,6 +80,10 @@ def test_monitor_records_an_incident_and_finds_it_in_the_list(live_server, brows
     page.fill("input[name=username]", "drc.monitor")
     page.fill("input[name=password]", PASSWORD)
     page.get_by_role("button", name="Log in").click()
+    # Level-4 role: the home page first asks for the code of the authenticator app.
+    page.wait_for_url(f"{live_server.url}/accounts/two-factor/verify/?next=%2F")
+    page.fill("input[name=code]", current_code(confirmed_device(monitor)))
+    page.get_by_role("button", name="Verify").click()
     page.wait_for_url(f"{live_server.url}/")
 
     page.get_by_role("link", name="Record an incident").first.click()
@@ -105,3 +118,4 @@ def test_monitor_records_an_incident_and_finds_it_in_the_list(live_server, brows
     row.wait_for()
     assert "Ansongo" in row.inner_text()
     assert "2" in row.locator("td.num").inner_text()
+    assert not blocked, blocked

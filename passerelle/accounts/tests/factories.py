@@ -37,3 +37,36 @@ class MembershipFactory(factory.django.DjangoModelFactory):
     user = factory.SubFactory(UserFactory)
     organisation = factory.SubFactory(OrganisationFactory)
     role = Membership.Role.VIEWER
+
+
+def confirmed_device(user):
+    """The user's confirmed TOTP device, created on first use."""
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    device = TOTPDevice.objects.filter(user=user, confirmed=True).first()
+    return device or TOTPDevice.objects.create(user=user, name="test", confirmed=True)
+
+
+def current_code(device, offset: int = 0) -> str:
+    """The device's TOTP code now (offset: time steps later or earlier)."""
+    import time
+
+    from django_otp.oath import TOTP
+
+    clock = TOTP(device.bin_key, device.step, device.t0, device.digits, device.drift)
+    clock.time = time.time() + offset * device.step
+    return f"{clock.token():0{device.digits}d}"
+
+
+def pass_two_factor(client, user) -> None:
+    """Mark the client's session as verified by the user's TOTP device, as a login with a
+    code does (django_otp.DEVICE_ID_SESSION_KEY), when the user needs two factors."""
+    from django_otp import DEVICE_ID_SESSION_KEY
+
+    from passerelle.accounts.twofactor import needs_two_factor
+
+    if not needs_two_factor(user):
+        return
+    session = client.session
+    session[DEVICE_ID_SESSION_KEY] = confirmed_device(user).persistent_id
+    session.save()

@@ -18,6 +18,7 @@ from passerelle.accounts.tests.factories import (
     MembershipFactory,
     OrganisationFactory,
     UserFactory,
+    pass_two_factor,
 )
 from passerelle.geography.loader import load_mali
 from passerelle.geography.models import Area
@@ -41,9 +42,11 @@ __all__ = [
 def logged_in_client(user, language: str | None = "en") -> Client:
     """A test client logged in as `user` (force_login: django-axes needs a request to
     authenticate), speaking `language` through the language cookie (None: no cookie, so
-    the Accept-Language header or the default language decides)."""
+    the Accept-Language header or the default language decides). A user whose roles need
+    two-factor authentication gets a confirmed TOTP device and a verified session."""
     client = Client()
     client.force_login(user)
+    pass_two_factor(client, user)
     if language:
         client.cookies[settings.LANGUAGE_COOKIE_NAME] = language
     return client

@@ -1,9 +1,10 @@
 """manage.py load_demo: demonstration organisations, logins and incidents (idempotent)."""
 
+from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.utils.translation import gettext as _
 
-from passerelle.demo import loader
+from passerelle.demo import loader, otp
 
 
 class Command(BaseCommand):
@@ -28,6 +29,9 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args, incidents, small, reset_passwords, **options):
+        if settings.PRODUCTION:
+            # Published password and two-factor secret: never on a production server.
+            raise CommandError(_("The demo data cannot be loaded in production."))
         if incidents < 0:
             raise CommandError(_("The number of incidents cannot be negative."))
         count = loader.SMALL_INCIDENTS if small else incidents
@@ -86,9 +90,10 @@ class Command(BaseCommand):
 
     def print_logins(self):
         write = self.stdout.write
-        rows = loader.logins()
-        headers = (_("Username"), _("Role"), _("Organisation"))
-        widths = [max(len(str(r[i])) for r in [headers, *rows]) for i in range(3)]
+        needing = otp.usernames_needing_code(loader.USERS)
+        rows = [(*row, _("yes") if row[0] in needing else "") for row in loader.logins()]
+        headers = (_("Username"), _("Role"), _("Organisation"), _("Code"))
+        widths = [max(len(str(r[i])) for r in [headers, *rows]) for i in range(4)]
         line = "  ".join("-" * w for w in widths)
         write("")
         write(self.style.MIGRATE_HEADING(_("Demo logins")))
@@ -99,6 +104,14 @@ class Command(BaseCommand):
         write(line)
         write(
             _("Password for every demo account: %(password)s") % {"password": loader.DEMO_PASSWORD}
+        )
+        write(
+            _(
+                "Accounts marked in the Code column (level-3/4 roles and the system "
+                "administrator) also need a two-factor code: add the key %(secret)s to an "
+                "authenticator app (time-based, 6 digits), or run `make demo-code`."
+            )
+            % {"secret": otp.DEMO_TOTP_SECRET}
         )
         write(_("Open %(url)s and sign in with one of these accounts.") % {"url": loader.URL})
         write(_("All people, names and incidents in the demo data are fictional."))
