@@ -6,6 +6,9 @@ when shown: no personal data in the parameters (references, acronyms, dates only
 
 from __future__ import annotations
 
+import contextlib
+import contextvars
+
 from django.conf import settings
 from django.core.mail import send_mail
 from django.utils import translation
@@ -24,6 +27,9 @@ MESSAGES = {
     ),
     "protocol.suspended": _(
         "Protocol %(protocol)s was suspended: records shared under it are no longer available."
+    ),
+    "protocol.expired": _(
+        "Protocol %(protocol)s has expired: records shared under it are no longer available."
     ),
     "protocol.approval_needed": _("Protocol %(protocol)s awaits your organisation's approval."),
     "protocol.activated": _("Protocol %(protocol)s is now in force."),
@@ -54,13 +60,27 @@ def render(kind: str, params: dict) -> str:
         return str(template)
 
 
+_muted = contextvars.ContextVar("passerelle_mail_muted", default=False)
+
+
+@contextlib.contextmanager
+def mail_muted():
+    """Store notifications but send no e-mail (loading demonstration data)."""
+    token = _muted.set(True)
+    try:
+        yield
+    finally:
+        _muted.reset(token)
+
+
 def notify(users, kind: str, params: dict | None = None, url: str = "") -> int:
     """Store a notification for each user and e-mail those with an address."""
     params = params or {}
+    muted = _muted.get()
     sent = 0
     for user in {u.pk: u for u in users if u is not None and u.is_active}.values():
         Notification.objects.create(recipient=user, kind=kind, params=params, url=url)
-        if user.email:
+        if user.email and not muted:
             with translation.override(user.language or settings.LANGUAGE_CODE):
                 text = render(kind, params)
                 send_mail(

@@ -16,6 +16,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from passerelle.core.guard import unscoped
+from passerelle.core.notify import mail_muted
 from passerelle.geography.models import Area
 from passerelle.incidents.models import Consent, Incident
 from passerelle.policy.purposes import Purpose
@@ -92,9 +93,15 @@ def _save(users, orgs, reference, title, areas, valid_from, valid_until):
 
 
 def load_sharing(orgs, users) -> dict:
-    """Create the demo protocols and disclosures once (idempotent)."""
+    """Create the demo protocols and disclosures once (idempotent); notifications are stored
+    but not e-mailed."""
     if Protocol.objects.filter(reference=REFERENCE).exists():
         return {}
+    with mail_muted():
+        return _load(orgs, users)
+
+
+def _load(orgs, users) -> dict:
     done = {"protocols": 0, "disclosures": 0, "refused": 0}
     with transaction.atomic():
         protocol = _save(

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -268,9 +269,20 @@ def expire_protocols(today: dt.date | None = None) -> int:
     today = today or timezone.localdate()
     expired = 0
     for protocol in Protocol.objects.filter(status=Protocol.Status.ACTIVE, valid_until__lt=today):
-        protocol.status = Protocol.Status.EXPIRED
-        protocol.save(update_fields=["status", "updated_at"])
-        audit.record(None, "protocol.expire", protocol)
+        with transaction.atomic():
+            protocol.status = Protocol.Status.EXPIRED
+            protocol.save(update_fields=["status", "updated_at"])
+            audit.record(None, "protocol.expire", protocol)
+            recipients = set(
+                protocol.disclosures.filter(revoked_at__isnull=True).values_list(
+                    "recipient_id", flat=True
+                )
+            )
+            notify(
+                _org_users(recipients, "incident.view"),
+                "protocol.expired",
+                {"protocol": protocol.reference},
+            )
         expired += 1
     return expired
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import io
 
 import pytest
 from django.core import mail
@@ -472,3 +473,20 @@ def test_break_glass_does_not_reach_other_organisations(incident, user_with_role
     with pytest.raises(PermissionDenied):
         services.open_break_glass(outsider, incident, reason="x" * 40, hours=2)
     assert not policy.can(outsider, "person.view_identity", incident)
+
+
+def test_expired_protocols_are_marked_and_recipients_told(
+    summary, protocol, hrd, sharer, client_as
+):
+    from django.core.management import call_command
+
+    share(sharer, summary, protocol, hrd)
+    client = client_as("viewer", hrd)
+    url = reverse("incidents:detail", kwargs={"public_id": summary.public_id})
+    protocol.valid_until = timezone.localdate() - dt.timedelta(days=1)
+    protocol.save()
+    assert client.get(url).status_code == 404  # the dates alone cut access
+    call_command("expire_protocols", stdout=io.StringIO())
+    protocol.refresh_from_db()
+    assert protocol.status == Protocol.Status.EXPIRED
+    assert Notification.objects.filter(recipient=client.user, kind="protocol.expired").exists()
