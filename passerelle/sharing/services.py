@@ -565,10 +565,13 @@ def revoke_disclosure(actor, disclosure: Disclosure) -> Disclosure:
 
 def on_consent_changed(sender, incident, actor, **kwargs) -> None:
     """Withdraw at once every disclosure of the incident that consent no longer covers."""
+    relying = Disclosure.objects.filter(incident=incident, revoked_at__isnull=True, level__gt=2)
+    if not relying.exists():
+        return  # nothing shared that consent covers: no need to read the consents
     allowed = policy.consent_level(incident)
-    for disclosure in Disclosure.objects.filter(
-        incident=incident, revoked_at__isnull=True, level__gt=max(allowed, 2)
-    ).select_related("recipient", "owner", "incident"):
+    for disclosure in relying.filter(level__gt=allowed).select_related(
+        "recipient", "owner", "incident"
+    ):
         _revoke(disclosure, actor, Disclosure.Revocation.CONSENT)
 
 
