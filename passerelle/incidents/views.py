@@ -61,7 +61,9 @@ def home(request):
 def _rows(user, qs, limit: int):
     """Redacted list rows; level-2 columns only, so nothing to audit."""
     qs = qs.select_related(*LIST_RELATED).prefetch_related("victim_counts", "need_to_know")
-    return [policy.redact(user, incident, audit_reads=False) for incident in qs[:limit]]
+    incidents = list(qs[:limit])
+    policy.prefetch_shared(user, incidents)
+    return [policy.redact(user, incident, audit_reads=False) for incident in incidents]
 
 
 @policy.permission("incident.view")
@@ -73,6 +75,7 @@ def incident_list(request):
     qs = qs.select_related(*LIST_RELATED).prefetch_related("victim_counts", "need_to_know")
     page = Paginator(qs, settings.PASSERELLE_PAGE_SIZE).get_page(request.GET.get("page"))
     # A list shows level-2 columns only: building its rows is not a read of level-3 content.
+    policy.prefetch_shared(request.user, page.object_list)
     rows = [
         policy.redact(request.user, incident, audit_reads=False) for incident in page.object_list
     ]

@@ -86,6 +86,8 @@ def share(request, public_id):
 
 def _received_rows(user, disclosures):
     """One row per live disclosure: the record as the user may see it through it."""
+    disclosures = list(disclosures)
+    policy.prefetch_shared(user, [d.incident for d in disclosures])
     rows = []
     for disclosure in disclosures:
         level = policy.shared_level(user, disclosure.incident, "incident.view", [disclosure])
@@ -104,7 +106,11 @@ def _received_rows(user, disclosures):
 
 @policy.permission("incident.view")
 def received(request):
-    qs = services.received(request.user).select_related(*(f"incident__{r}" for r in LIST_RELATED))
+    qs = (
+        services.received(request.user)
+        .select_related(*(f"incident__{r}" for r in LIST_RELATED))
+        .prefetch_related("incident__victim_counts", "incident__need_to_know")
+    )
     page = Paginator(qs, settings.PASSERELLE_PAGE_SIZE).get_page(request.GET.get("page"))
     rows = _received_rows(request.user, page.object_list)
     return render(request, "sharing/received.html", {"page": page, "rows": rows})
@@ -170,8 +176,10 @@ def export(request):
     """The incidents the user may see, own and shared, at level 2 (HXL-tagged CSV)."""
     which = request.GET.get("which", "own")
     if which == "received":
-        disclosures = services.received(request.user).select_related(
-            *(f"incident__{r}" for r in LIST_RELATED)
+        disclosures = (
+            services.received(request.user)
+            .select_related(*(f"incident__{r}" for r in LIST_RELATED))
+            .prefetch_related("incident__victim_counts", "incident__need_to_know")
         )
         records = [row["record"] for row in _received_rows(request.user, disclosures)]
         records = [r for r in records if r is not None]
@@ -180,7 +188,9 @@ def export(request):
         qs = policy.scope(request.user, Incident.objects.all(), "incident.view")
         qs = qs.filter(owner__in=policy.organisations(request.user, "incident.export"))
         qs = qs.select_related(*LIST_RELATED).prefetch_related("victim_counts", "need_to_know")
-        records = [policy.redact(request.user, i, audit_reads=False) for i in qs]
+        incidents = list(qs)
+        policy.prefetch_shared(request.user, incidents)
+        records = [policy.redact(request.user, i, audit_reads=False) for i in incidents]
     response = HttpResponse(content_type="text/csv; charset=utf-8")
     stamp = timezone.localdate().isoformat()
     response["Content-Disposition"] = f'attachment; filename="incidents-{which}-{stamp}.csv"'

@@ -490,3 +490,20 @@ def test_expired_protocols_are_marked_and_recipients_told(
     protocol.refresh_from_db()
     assert protocol.status == Protocol.Status.EXPIRED
     assert Notification.objects.filter(recipient=client.user, kind="protocol.expired").exists()
+
+
+@pytest.mark.parametrize("count", [3, 12])
+def test_lists_of_shared_records_run_a_fixed_number_of_queries(
+    count, protocol, hrd, sharer, monitor, areas, client_as, django_assert_max_num_queries
+):
+    for n in range(count):
+        incident = incident_factory(monitor, area=areas["ML0701"], classification=2 + n % 2)
+        person = person_factory(monitor, incident)
+        consent(monitor, person, Consent.Scope.CASE_SHARING)
+        share(sharer, incident, protocol, hrd, level=3 if n % 2 else 2, purpose=Purpose.ANALYSIS)
+    client = client_as("monitor", hrd)
+    for url in (reverse("sharing:received"), reverse("incidents:list")):
+        client.get(url)
+        with django_assert_max_num_queries(24):
+            response = client.get(url)
+        assert len(response.context["rows"]) == count
