@@ -7,6 +7,7 @@ import pytest
 from django.core.exceptions import ImproperlyConfigured
 from django.core.management import call_command
 from django.core.management.base import CommandError
+from django.utils import translation
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from passerelle.accounts.models import User
@@ -17,7 +18,8 @@ from passerelle.demo import loader, otp
 @pytest.fixture
 def demo_users(db):
     out = StringIO()
-    call_command("load_demo", incidents=0, stdout=out)
+    with translation.override("en"):
+        call_command("load_demo", incidents=0, stdout=out)
     return out.getvalue()
 
 
