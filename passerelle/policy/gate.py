@@ -36,6 +36,7 @@ from .roles import ACTION_LEVEL, CLASSIFICATION_INDEPENDENT, ROLES
 DEFAULT_K = 5  # the small-cell threshold when no protocol sets a higher one
 _CACHE_ATTR = "_passerelle_memberships"
 _GLASS_ATTR = "_passerelle_break_glass"
+_RECEIVES_ATTR = "_passerelle_receives"
 _SHARED_ATTR = "_passerelle_shared"  # incident id -> (live disclosures, consent level or None)
 
 
@@ -56,7 +57,7 @@ def memberships(user) -> list:
 
 def forget(user) -> None:
     """Drop cached memberships and break-glass accesses (after they change)."""
-    for attr in (_CACHE_ATTR, _GLASS_ATTR, _SHARED_ATTR):
+    for attr in (_CACHE_ATTR, _GLASS_ATTR, _SHARED_ATTR, _RECEIVES_ATTR):
         if hasattr(user, attr):
             delattr(user, attr)
 
@@ -347,6 +348,8 @@ def _shared_terms(user, org, role_level: int, base: int, prefix: str, incident_r
 
     if role_level < 1:
         return []
+    if not _receives_shares(user, org.pk):
+        return []  # nothing shared with this organisation: keep the query simple
     today = timezone.localdate()
     not_owned = ~Q(**{f"{prefix}owner_id": org.pk})  # own records follow the first grant
     terms = []
@@ -367,6 +370,21 @@ def _shared_terms(user, org, role_level: int, base: int, prefix: str, incident_r
             term &= _consented(need, incident_ref)
         terms.append(not_owned & term)
     return terms
+
+
+def _receives_shares(user, org_id: int) -> bool:
+    """Has anything been shared with this organisation (and not withdrawn)? Once per request."""
+    from passerelle.sharing.models import Disclosure
+
+    cache = getattr(user, _RECEIVES_ATTR, None)
+    if cache is None:
+        cache = {}
+        setattr(user, _RECEIVES_ATTR, cache)
+    if org_id not in cache:
+        cache[org_id] = Disclosure.objects.filter(
+            recipient_id=org_id, revoked_at__isnull=True
+        ).exists()
+    return cache[org_id]
 
 
 def _consented(level: int, incident_ref: str) -> Q:

@@ -74,15 +74,22 @@ class _Areas:
         return area
 
 
-def _facts(queryset):
-    """Victim counts grouped by everything a table can show (one SQL query)."""
-    return list(
-        VictimCount.objects.filter(incident__in=queryset.values("pk"))
-        .annotate(month=TruncMonth("incident__occurred_on"))
-        .values("month", "incident__area_id", "incident__data_category", "sex", "age_group_id")
-        .annotate(n=Sum("count"))
-        .order_by()
-    )
+_COLUMNS = {
+    "period": "month",
+    "area": "incident__area_id",
+    "category": "incident__data_category",
+    "sex": "sex",
+    "age_group": "age_group_id",
+}
+
+
+def _facts(queryset, dims):
+    """Victim counts grouped by the two dimensions shown, at their finest (one SQL query);
+    coarsening regroups these rows without going back to the database."""
+    qs = VictimCount.objects.filter(incident__in=queryset.values("pk"))
+    if "period" in dims:
+        qs = qs.annotate(month=TruncMonth("incident__occurred_on"))
+    return list(qs.values(*(_COLUMNS[d] for d in dims)).annotate(n=Sum("count")).order_by())
 
 
 def _key(fact, dim: str, period: str, area_level: int, areas: _Areas):
@@ -147,7 +154,7 @@ def build(
         queryset = queryset.filter(occurred_on__gte=date_from)
     if date_to:
         queryset = queryset.filter(occurred_on__lte=date_to)
-    facts = _facts(queryset)
+    facts = _facts(queryset, (rows, columns))
     areas = _Areas()
     coarsened = []
     dims = {rows, columns}

@@ -248,7 +248,11 @@ class Disclosure(BaseModel):
         ordering = ["-created_at", "-id"]
         verbose_name = _("disclosure")
         verbose_name_plural = _("disclosures")
-        indexes = [models.Index(fields=["recipient", "revoked_at", "expires_at"])]
+        indexes = [
+            models.Index(fields=["recipient", "revoked_at"]),
+            # the gate's per-record check: this incident, to this organisation, not withdrawn
+            models.Index(fields=["incident", "recipient", "revoked_at"]),
+        ]
 
     def __str__(self):
         return f"{self.incident_id} → {self.recipient_id} (level {self.level})"

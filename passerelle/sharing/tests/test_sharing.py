@@ -504,6 +504,6 @@ def test_lists_of_shared_records_run_a_fixed_number_of_queries(
     client = client_as("monitor", hrd)
     for url in (reverse("sharing:received"), reverse("incidents:list")):
         client.get(url)
-        with django_assert_max_num_queries(24):
+        with django_assert_max_num_queries(20):
             response = client.get(url)
         assert len(response.context["rows"]) == count
