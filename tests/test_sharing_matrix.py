@@ -22,8 +22,8 @@ import itertools
 import uuid
 
 import pytest
-from django.db import transaction
 from django.urls import reverse
+from testkit import rolled_back
 
 from passerelle import policy
 from passerelle.accounts.tests.factories import (
@@ -171,14 +171,8 @@ def _build():
 
 @pytest.fixture(scope="module")
 def world(django_db_setup, django_db_blocker):
-    with django_db_blocker.unblock():
-        atomic = transaction.atomic()
-        atomic.__enter__()
-        try:
-            yield _build()
-        finally:
-            transaction.set_rollback(True)
-            atomic.__exit__(None, None, None)
+    with rolled_back(django_db_blocker):
+        yield _build()
 
 
 # --------------------------------------------------------------------------- the matrix

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import uuid
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 
+from django.db import transaction
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from passerelle.policy.decorators import ATTR, PUBLIC
@@ -98,3 +100,16 @@ def fill(route: Route, objects: dict) -> str | None:
         public_id = obj.public_id if obj is not None else uuid.uuid4()
         return route.url(public_id=public_id)
     return None
+
+
+@contextmanager
+def rolled_back(django_db_blocker):
+    """Data built once for a test module, inside a transaction rolled back at the end."""
+    with django_db_blocker.unblock():
+        atomic = transaction.atomic()
+        atomic.__enter__()
+        try:
+            yield
+        finally:
+            transaction.set_rollback(True)
+            atomic.__exit__(None, None, None)

@@ -10,3 +10,9 @@ class DomainError(Exception):
 
     def __str__(self):
         return str(self.message)
+
+
+def add_to_form(form, exc: DomainError) -> None:
+    """Show a service's refusal at the field it names, or at the top of the form."""
+    field = exc.field if exc.field in form.fields else None
+    form.add_error(field, str(exc.message))

@@ -9,7 +9,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from passerelle import policy
-from passerelle.core.errors import DomainError
+from passerelle.core.errors import DomainError, add_to_form
 from passerelle.core.fields import reveal
 from passerelle.geography.models import Area
 
@@ -24,12 +24,6 @@ from .forms import (
     VerificationForm,
 )
 from .models import Consent, Incident, Person, VerificationStatus
-
-
-def _form_error(form, exc: DomainError):
-    field = exc.field if exc.field in form.fields else None
-    form.add_error(field, str(exc.message))
-
 
 # Everything a redacted list row touches, fetched with the page (no query per row).
 LIST_RELATED = (
@@ -133,7 +127,7 @@ def incident_create(request):
                 **form.service_values(),
             )
         except DomainError as exc:
-            _form_error(form, exc)
+            add_to_form(form, exc)
         else:
             messages.success(request, _("Incident %(ref)s recorded.") % {"ref": incident.reference})
             return redirect("incidents:detail", public_id=incident.public_id)
@@ -159,7 +153,7 @@ def incident_edit(request, public_id):
                 request.user, incident, victim_counts=form.victim_counts(), **form.service_values()
             )
         except DomainError as exc:
-            _form_error(form, exc)
+            add_to_form(form, exc)
         else:
             messages.success(request, _("Incident %(ref)s updated.") % {"ref": incident.reference})
             return redirect("incidents:detail", public_id=incident.public_id)
@@ -199,7 +193,7 @@ def person_create(request, public_id):
         try:
             person = services.add_person(request.user, incident, **form.service_values())
         except DomainError as exc:
-            _form_error(form, exc)
+            add_to_form(form, exc)
         else:
             messages.success(request, _("Person %(code)s added.") % {"code": person.code})
             return redirect("incidents:person", public_id=person.public_id)
@@ -237,7 +231,7 @@ def person_edit(request, public_id):
         try:
             services.update_person(request.user, person, **form.service_values())
         except DomainError as exc:
-            _form_error(form, exc)
+            add_to_form(form, exc)
         else:
             messages.success(request, _("Person %(code)s updated.") % {"code": person.code})
             return redirect("incidents:person", public_id=person.public_id)

@@ -16,7 +16,7 @@ from django.views.decorators.http import require_POST
 
 from passerelle import policy
 from passerelle.core import audit
-from passerelle.core.errors import DomainError
+from passerelle.core.errors import DomainError, add_to_form
 from passerelle.core.models import Notification
 from passerelle.core.notify import render as render_notification
 from passerelle.incidents.models import Incident
@@ -25,12 +25,6 @@ from passerelle.incidents.views import LIST_RELATED
 from . import aggregates, services
 from .forms import AggregateForm, BreakGlassForm, ReviewForm, ShareForm
 from .models import BreakGlass, Disclosure
-
-
-def _form_error(form, exc: DomainError):
-    field = exc.field if exc.field in form.fields else None
-    form.add_error(field, str(exc.message))
-
 
 # --------------------------------------------------------------------------- share
 
@@ -57,7 +51,7 @@ def share(request, public_id):
         except services.SharingRefused as exc:
             refused = exc.reasons
         except DomainError as exc:
-            _form_error(form, exc)
+            add_to_form(form, exc)
         else:
             messages.success(
                 request,
@@ -225,7 +219,7 @@ def break_glass(request, public_id):
                 hours=form.cleaned_data["hours"],
             )
         except DomainError as exc:
-            _form_error(form, exc)
+            add_to_form(form, exc)
         else:
             messages.warning(
                 request,
