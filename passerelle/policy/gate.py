@@ -166,7 +166,7 @@ def prefetch_shared(user, incidents) -> None:
         return
     found = {pk: [] for pk in ids}
     for disclosure in Disclosure.objects.filter(
-        incident_id__in=ids, recipient_id__in=org_ids, **_live_filter(timezone.localdate())
+        incident_id__in=ids, recipient_id__in=org_ids, **live_filter()
     ).select_related("protocol", "recipient"):
         found[disclosure.incident_id].append(disclosure)
     needs_consent = [pk for pk, ds in found.items() if any(d.level > 2 for d in ds)]
@@ -195,21 +195,23 @@ def live_disclosures(user, incident):
     org_ids = [m.organisation_id for m in memberships(user)]
     if not org_ids:
         return []
-    today = timezone.localdate()
     return list(
         Disclosure.objects.filter(
-            incident=incident, recipient_id__in=org_ids, **_live_filter(today)
+            incident=incident, recipient_id__in=org_ids, **live_filter()
         ).select_related("protocol", "recipient")
     )
 
 
-def _live_filter(today, prefix: str = "") -> dict:
+def live_filter(today=None) -> dict:
+    """Filter arguments for disclosures in effect now: not withdrawn, within retention,
+    under a protocol in force. The one definition of "live" (lists use it too)."""
+    today = today or timezone.localdate()
     return {
-        f"{prefix}revoked_at__isnull": True,
-        f"{prefix}expires_at__gt": timezone.now(),
-        f"{prefix}protocol__status": "active",
-        f"{prefix}protocol__valid_from__lte": today,
-        f"{prefix}protocol__valid_until__gte": today,
+        "revoked_at__isnull": True,
+        "expires_at__gt": timezone.now(),
+        "protocol__status": "active",
+        "protocol__valid_from__lte": today,
+        "protocol__valid_until__gte": today,
     }
 
 
@@ -361,7 +363,7 @@ def _shared_terms(user, org, role_level: int, base: int, prefix: str, incident_r
             incident_id=OuterRef(incident_ref),
             recipient_id=org.pk,
             level__gte=need,
-            **_live_filter(today),
+            **live_filter(today),
         ).exclude(purpose__in=FORBIDDEN)
         if need >= 4:
             disclosed = disclosed.filter(recipient_user_id=user.pk)
@@ -461,14 +463,9 @@ def aggregate_scope(user, purpose: str):
     condition = Q(owner__in=own)
     k = DEFAULT_K
     used = []
-    today = timezone.localdate()
     protocols = (
-        Protocol.objects.filter(
-            status=Protocol.Status.ACTIVE,
-            valid_from__lte=today,
-            valid_until__gte=today,
-            parties__organisation__in=own,
-        )
+        Protocol.objects.in_force()
+        .filter(parties__organisation__in=own)
         .distinct()
         .prefetch_related("parties", "rules", "areas")
     )

@@ -36,6 +36,13 @@ SHAREABLE_LEVELS = [(1, _("1 – aggregate")), (2, _("2 – restricted")), (3, _
 SHAREABLE_LEVELS.append((4, _("4 – strictly confidential")))
 
 
+class ProtocolQuerySet(models.QuerySet):
+    def in_force(self, on: dt.date | None = None):
+        """Active protocols whose validity covers the day (today by default)."""
+        on = on or timezone.localdate()
+        return self.filter(status="active", valid_from__lte=on, valid_until__gte=on)
+
+
 class Protocol(BaseModel):
     class Status(models.TextChoices):
         DRAFT = "draft", _("Draft")
@@ -81,6 +88,8 @@ class Protocol(BaseModel):
     activated_at = models.DateTimeField(_("activated at"), null=True, blank=True)
     suspended_at = models.DateTimeField(_("suspended at"), null=True, blank=True)
     status_note = models.CharField(_("reason"), max_length=300, blank=True)
+
+    objects = ProtocolQuerySet.as_manager()
 
     class Meta:
         ordering = ["-valid_from", "reference"]

@@ -9,7 +9,6 @@ from __future__ import annotations
 import datetime as dt
 
 from django.db import transaction
-from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -302,14 +301,9 @@ def _org_users(org_ids, action: str) -> list:
 
 def in_force_protocols(organisation):
     """Protocols in force today to which the organisation is a party."""
-    today = timezone.localdate()
     return (
-        Protocol.objects.filter(
-            status=Protocol.Status.ACTIVE,
-            valid_from__lte=today,
-            valid_until__gte=today,
-            parties__organisation=organisation,
-        )
+        Protocol.objects.in_force()
+        .filter(parties__organisation=organisation)
         .distinct()
         .prefetch_related("parties__organisation", "rules", "areas")
     )
@@ -639,15 +633,6 @@ def review_break_glass(actor, access: BreakGlass, *, note: str = "") -> BreakGla
 def received(user):
     """Live disclosures to the user's organisations, newest first (for the list page)."""
     org_ids = [m.organisation_id for m in policy.memberships(user)]
-    today = timezone.localdate()
-    return (
-        Disclosure.objects.filter(recipient_id__in=org_ids)
-        .filter(
-            Q(revoked_at__isnull=True)
-            & Q(expires_at__gt=timezone.now())
-            & Q(protocol__status=Protocol.Status.ACTIVE)
-            & Q(protocol__valid_from__lte=today)
-            & Q(protocol__valid_until__gte=today)
-        )
-        .select_related("protocol", "owner", "recipient", "incident")
-    )
+    return Disclosure.objects.filter(
+        recipient_id__in=org_ids, **policy.live_filter()
+    ).select_related("protocol", "owner", "recipient", "incident")
