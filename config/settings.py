@@ -90,12 +90,14 @@ INSTALLED_APPS = [
     "django_otp.plugins.otp_totp",
     "django_otp.plugins.otp_static",
     "csp",
+    "leaflet",  # ships Leaflet's static files only; maps draw local GeoJSON, no tile server
     "passerelle.core",
     "passerelle.accounts",
     "passerelle.vocabularies",
     "passerelle.geography",
     "passerelle.incidents",
     "passerelle.sharing",
+    "passerelle.referrals",
     "passerelle.demo",
 ]
 

@@ -12,6 +12,7 @@ urlpatterns = [
     path("areas/", include("passerelle.geography.urls")),
     path("incidents/", include("passerelle.incidents.urls")),
     path("sharing/", include("passerelle.sharing.urls")),
+    path("referrals/", include("passerelle.referrals.urls")),
     path("i18n/setlang/", set_language, name="set_language"),
     path("admin/", admin_site.urls),
 ]

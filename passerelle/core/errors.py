@@ -12,6 +12,16 @@ class DomainError(Exception):
         return str(self.message)
 
 
+class Refused(DomainError):
+    """An action refused for one or more reasons; `reasons` lists every one (user's language),
+    `codes` the same reasons for the audit log."""
+
+    def __init__(self, reasons: list, codes: list[str]):
+        super().__init__(" ".join(str(r) for r in reasons), code="refused")
+        self.reasons = reasons
+        self.codes = codes
+
+
 def add_to_form(form, exc: DomainError) -> None:
     """Show a service's refusal at the field it names, or at the top of the form."""
     field = exc.field if exc.field in form.fields else None

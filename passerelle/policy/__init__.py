@@ -20,6 +20,13 @@ from .gate import (
     visible_fields,
 )
 from .redact import Redacted, redact
+from .referrals import (
+    may_act,
+    needs_scope,
+    referral_fields,
+    referral_level,
+    scope_referrals,
+)
 
 __all__ = [
     "aggregate_scope",
@@ -32,6 +39,11 @@ __all__ = [
     "get_or_404",
     "live_disclosures",
     "live_filter",
+    "may_act",
+    "needs_scope",
+    "referral_fields",
+    "referral_level",
+    "scope_referrals",
     "memberships",
     "organisations",
     "prefetch_shared",

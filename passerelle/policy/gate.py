@@ -91,6 +91,10 @@ def _record_of(obj):
         return obj.incident
     if isinstance(obj, Consent):
         return obj.person.incident
+    from passerelle.referrals.models import Need
+
+    if isinstance(obj, Need):
+        return obj.incident
     raise TypeError(f"The policy does not know records of type {type(obj).__name__}")
 
 
@@ -300,9 +304,11 @@ def audit_refusal(user, action: str, obj=None, reason: str = "not permitted") ->
 def scope(user, queryset, action: str):
     """Restrict a queryset of incidents or persons to what `can(user, action, ·)` allows."""
     from passerelle.incidents.models import Consent, Incident, Person
+    from passerelle.referrals.models import Need
 
     model = queryset.model
-    prefix = {Incident: "", Person: "incident__", Consent: "person__incident__"}.get(model)
+    prefix = {Incident: "", Person: "incident__", Consent: "person__incident__", Need: "incident__"}
+    prefix = prefix.get(model)
     if prefix is None:
         raise TypeError(f"The policy cannot scope {model.__name__}")
     base = ACTION_LEVEL.get(action, 2)

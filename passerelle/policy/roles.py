@@ -44,10 +44,28 @@ ACTIONS = {
         "Open an incident's identities in an emergency, with a written reason (reviewed)"
     ),
     "breakglass.review": _("Review the break-glass accesses of one's organisation"),
+    "service.view": _("Read the service mapping and the referral pathways"),
+    "service.manage": _("Describe one's organisation's services (areas, hours, contact, status)"),
+    "servicemap.manage": _(
+        "Maintain the whole service mapping (every provider, imports) and the referral pathways"
+    ),
+    "referral.create": _(
+        "Refer a person one may see to a service, with their consent, and follow the referral up"
+    ),
+    "referral.respond": _(
+        "Receive referrals addressed to one's organisation's services and answer them"
+    ),
     "admin.access": _("Use the system administration site"),
 }
 
-_VIEW = {"dashboard.view", "area.view", "incident.view", "protocol.view", "aggregate.view"}
+_VIEW = {
+    "dashboard.view",
+    "area.view",
+    "incident.view",
+    "protocol.view",
+    "aggregate.view",
+    "service.view",
+}
 _SHARE = {"incident.share", "incident.export"}
 
 ROLES: dict[str, Role] = {
@@ -56,7 +74,7 @@ ROLES: dict[str, Role] = {
         4,
         frozenset(
             _VIEW
-            | {"breakglass.request"}
+            | {"breakglass.request", "referral.create"}
             | {
                 "incident.create",
                 "incident.edit",
@@ -73,7 +91,7 @@ ROLES: dict[str, Role] = {
         4,
         frozenset(
             _VIEW
-            | {"incident.share", "breakglass.request"}
+            | {"incident.share", "breakglass.request", "referral.create", "referral.respond"}
             | {"person.view", "person.edit", "person.view_identity", "consent.record"}
         ),
         _("Follows up survivors; sees identities they need to know"),
@@ -83,14 +101,14 @@ ROLES: dict[str, Role] = {
         frozenset(
             _VIEW
             | _SHARE
-            | {"breakglass.request"}
+            | {"breakglass.request", "referral.create"}
             | {"incident.edit", "incident.verify", "person.view", "person.view_identity"}
         ),
         _("Verifies incidents; sees identities they need to know"),
     ),
     "im_officer": Role(
         2,
-        frozenset(_VIEW | {"incident.export"}),
+        frozenset(_VIEW | {"incident.export", "servicemap.manage"}),
         _("Analyses de-identified incidents and statistics"),
     ),
     "focal_point": Role(
@@ -103,6 +121,7 @@ ROLES: dict[str, Role] = {
             | _SHARE
             | {"incident.manage_access", "audit.view", "person.view"}
             | {"protocol.manage", "protocol.approve", "breakglass.review"}
+            | {"service.manage", "referral.respond"}
         ),
         _("Manages the organisation's members, need-to-know lists and audit; no identities"),
     ),
@@ -110,6 +129,7 @@ ROLES: dict[str, Role] = {
         1,
         frozenset(
             {"dashboard.view", "area.view", "admin.access", "protocol.view", "protocol.manage"}
+            | {"service.view"}
         ),
         _("Runs the platform (organisations, users, vocabularies, areas); no case data"),
     ),
@@ -128,6 +148,7 @@ ACTION_LEVEL = {
     "person.view_identity": 4,
     "incident.share": 2,
     "breakglass.request": 3,
+    "referral.create": 3,
 }
 
 # Actions that do not read the record's content, so its classification does not raise them:

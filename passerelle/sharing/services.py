@@ -15,7 +15,7 @@ from django.utils.translation import gettext_lazy as _
 from passerelle import policy
 from passerelle.accounts.models import Membership
 from passerelle.core import audit
-from passerelle.core.errors import DomainError
+from passerelle.core.errors import DomainError, Refused
 from passerelle.core.guard import unscoped
 from passerelle.core.notify import notify
 from passerelle.incidents.models import Consent, Person
@@ -28,13 +28,8 @@ BREAK_GLASS_HOURS = (1, 2, 4, 8)
 BREAK_GLASS_MIN_REASON = 20
 
 
-class SharingRefused(DomainError):
+class SharingRefused(Refused):
     """A share or request refused; `reasons` lists every reason, in the user's language."""
-
-    def __init__(self, reasons: list, codes: list[str]):
-        super().__init__(" ".join(str(r) for r in reasons), code="refused")
-        self.reasons = reasons
-        self.codes = codes
 
 
 # --------------------------------------------------------------------------- protocols

@@ -1,0 +1,137 @@
+"""The policy for referrals: who sees a referral, at which level, and who may act on it.
+
+A referral has two sides.
+- The **referring organisation** (the incident's owner): its users see the referral as they
+  see the person referred — `person.view` on the person, identities as `person.view_identity`.
+- The **provider** (the service's organisation): users holding `referral.respond` there see a
+  referral once it is sent, never a draft, and only what the referral carries: its own level
+  (2: the referral itself; 3: with the case summary; 4: with the person's name and contact,
+  to the named receiver only), no higher than their role's level. The incident, its narrative
+  and the other people in it are never reachable from a referral.
+  The case content stays visible while the referral is live: not withdrawn, the person's
+  referral consent still active, and the protocol it travelled under still in force. Otherwise
+  the provider keeps the level-1 stub (reference, service, status, dates) for their records.
+"""
+
+from __future__ import annotations
+
+from django.db.models import Exists, OuterRef, Q
+
+from .gate import _mark_scoped, _org_level, can, memberships, organisations, scope
+
+# What each level of a referral shows to its reader.
+REFERRAL_FIELDS = {
+    "reference": 1,
+    "service": 1,
+    "status": 1,
+    "dates": 1,
+    "urgency": 1,
+    "sex": 2,
+    "age_group": 2,
+    "disability": 2,
+    "area": 2,  # the cercle (admin 2), never finer below level 3
+    "need": 2,
+    "summary": 3,
+    "code": 3,
+    "provider_note": 3,
+    "history": 3,
+    "identity": 4,
+}
+
+_STUB = 1
+
+
+def sender_level(user, referral) -> int:
+    """The level a user of the referring side holds on the referral (-1: none)."""
+    if not any(m.organisation_id == referral.sender_id for m in memberships(user)):
+        return -1
+    if not can(user, "person.view", referral.person):
+        return -1
+    return 4 if can(user, "person.view_identity", referral.person) else 3
+
+
+def is_live(referral) -> bool:
+    """May the provider still see the case content of the referral?"""
+    if referral.status in ("draft", "withdrawn"):
+        return False
+    if not has_referral_consent(referral.person):
+        return False
+    return referral.protocol is None or referral.protocol.in_force()
+
+
+def has_referral_consent(person) -> bool:
+    """Is the person's consent to be referred on record and not withdrawn? (A consent given
+    again replaces the earlier one, so the referral relies on the person, not on one row.)"""
+    from passerelle.incidents.models import Consent
+
+    return Consent.objects.filter(
+        person=person, scope=Consent.Scope.REFERRAL, given=True, withdrawn_at__isnull=True
+    ).exists()
+
+
+def provider_level(user, referral) -> int:
+    """The level a user of the provider holds on the referral (-1: none)."""
+    if referral.status == "draft":
+        return -1
+    role_level = _org_level(user, referral.provider_id, "referral.respond")
+    if role_level < 1:
+        return -1
+    if not is_live(referral):
+        return _STUB
+    level = min(referral.level, role_level)
+    if referral.receiver_id != user.pk:
+        level = min(level, 3)  # a name and a phone number go to the named receiver only
+    return level
+
+
+def referral_level(user, referral) -> int:
+    """The level at which the user may read the referral (-1: not at all)."""
+    if not memberships(user):
+        return -1
+    return max(sender_level(user, referral), provider_level(user, referral))
+
+
+def referral_fields(user, referral) -> set[str]:
+    level = referral_level(user, referral)
+    return {name for name, needed in REFERRAL_FIELDS.items() if needed <= level}
+
+
+def may_act(user, referral, side: str) -> bool:
+    """May the user move the referral as its sender ("sender") or its provider ("provider")?"""
+    if side == "sender":
+        return (
+            _org_level(user, referral.sender_id, "referral.create") >= 3
+            and sender_level(user, referral) >= 3
+        )
+    if side == "provider":
+        return provider_level(user, referral) >= 2
+    raise ValueError(side)
+
+
+def scope_referrals(user, queryset, box: str):
+    """Referrals the user may see in a box: "sent" (referring side) or "received" (provider)."""
+    from passerelle.incidents.models import Person
+
+    condition = None
+    if box == "sent":
+        orgs = [o.pk for o in organisations(user, "referral.create")]
+        if orgs:
+            persons = scope(user, Person.objects.all(), "person.view")
+            condition = Q(sender_id__in=orgs) & Exists(persons.filter(pk=OuterRef("person_id")))
+    elif box == "received":
+        orgs = [o.pk for o in organisations(user, "referral.respond")]
+        if orgs:
+            condition = Q(provider_id__in=orgs) & ~Q(status="draft")
+    else:
+        raise ValueError(box)
+    if condition is None:
+        return _mark_scoped(queryset.none())
+    return _mark_scoped(queryset.filter(condition))
+
+
+def needs_scope(user, queryset):
+    """Needs of the people the user may see (`person.view`)."""
+    from passerelle.incidents.models import Person
+
+    persons = scope(user, Person.objects.all(), "person.view")
+    return _mark_scoped(queryset.filter(Exists(persons.filter(pk=OuterRef("person_id")))))
