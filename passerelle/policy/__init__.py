@@ -21,8 +21,10 @@ from .gate import (
 )
 from .redact import Redacted, redact
 from .referrals import (
+    get_referral_or_404,
     may_act,
     needs_scope,
+    redact_referral,
     referral_fields,
     referral_level,
     scope_referrals,
@@ -39,7 +41,9 @@ __all__ = [
     "get_or_404",
     "live_disclosures",
     "live_filter",
+    "get_referral_or_404",
     "may_act",
+    "redact_referral",
     "needs_scope",
     "referral_fields",
     "referral_level",

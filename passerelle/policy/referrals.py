@@ -17,6 +17,8 @@ from __future__ import annotations
 
 from django.db.models import Exists, OuterRef, Q
 
+from passerelle.core import audit
+
 from .gate import _mark_scoped, _org_level, can, memberships, organisations, scope
 
 # What each level of a referral shows to its reader.
@@ -135,3 +137,72 @@ def needs_scope(user, queryset):
 
     persons = scope(user, Person.objects.all(), "person.view")
     return _mark_scoped(queryset.filter(Exists(persons.filter(pk=OuterRef("person_id")))))
+
+
+def get_referral_or_404(user, public_id):
+    """The referral if the user may read it at all; the same 404 for missing and forbidden."""
+    from django.http import Http404
+
+    from passerelle.core.guard import unscoped
+    from passerelle.referrals.models import Referral
+
+    with unscoped():
+        referral = (
+            Referral.objects.filter(public_id=public_id)
+            .select_related(
+                "person__incident__area", "person__age_group", "service", "provider", "sender"
+            )
+            .select_related("protocol", "receiver", "created_by")
+            .first()
+        )
+    if referral is None:
+        raise Http404
+    if referral_level(user, referral) < 1:
+        audit.record_refusal(
+            user if getattr(user, "is_authenticated", False) else None,
+            "access.refused",
+            referral,
+            organisation=referral.sender,
+            outcome="refused",
+            detail={"action": "referral.view", "reason": "not permitted"},
+        )
+        raise Http404
+    return referral
+
+
+def redact_referral(user, referral, *, audit_reads: bool = True) -> dict:
+    """What the user may see of a referral, decrypted where allowed; reading the case summary
+    (level 3) or the person's identity (level 4) is audited."""
+    from passerelle.core.fields import reveal
+
+    from .redact import _coarse_area
+
+    level = referral_level(user, referral)
+    shown = {name for name, needed in REFERRAL_FIELDS.items() if needed <= level}
+    person = referral.person
+    values = {"level": level, "fields": shown}
+    if "sex" in shown:
+        values["sex"] = person.get_sex_display()
+        values["age_group"] = person.age_group
+        values["age"] = person.age if level >= 3 else None
+        values["disability"] = person.get_disability_display()
+    if "area" in shown:
+        values["area"] = _coarse_area(referral.incident.area, level)
+    if "code" in shown:
+        values["code"] = person.code
+    if "summary" in shown:
+        values["summary"] = reveal(referral.summary)
+    if "identity" in shown:
+        values["full_name"] = reveal(person.full_name)
+        values["phone"] = reveal(person.phone)
+        values["address"] = reveal(person.address)
+    if audit_reads and level >= 3:
+        audit.record(
+            user,
+            "referral.read",
+            referral,
+            organisation=referral.provider if provider_level(user, referral) >= 3 else None,
+            level=level,
+            detail={"fields": sorted(n for n in shown if REFERRAL_FIELDS[n] >= 3)},
+        )
+    return values
