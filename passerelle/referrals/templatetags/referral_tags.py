@@ -22,3 +22,42 @@ def person_referrals(context, person):
         "need_form": NeedForm() if policy.can(user, "person.edit", person) else None,
         "may_refer": policy.can(user, "referral.create", person.incident),
     }
+
+
+@register.inclusion_tag("referrals/_home_cards.html", takes_context=True)
+def referral_cards(context):
+    """The home dashboard's referral figures (one query): what awaits the user's answer,
+    what they sent that is still open, and what is overdue on either side."""
+    from django.db.models import Count, Q
+    from django.utils import timezone
+
+    user = context["request"].user
+    boxes = {}
+    if policy.can(user, "referral.respond"):
+        boxes["received"] = policy.scope_referrals(user, Referral.objects.all(), "received")
+    if policy.can(user, "referral.create"):
+        boxes["sent"] = policy.scope_referrals(user, Referral.objects.all(), "sent")
+    if not boxes:
+        return {"cards": {}}
+    mine = None
+    for box in boxes.values():
+        mine = box if mine is None else mine | box
+    figures = {
+        "overdue": Count(
+            "pk",
+            filter=Q(
+                follow_up_due__lt=timezone.localdate(),
+                status__in=(*Referral.OPEN, Referral.Status.PROVIDED),
+            ),
+        )
+    }
+    if "received" in boxes:
+        figures["awaiting"] = Count(
+            "pk",
+            filter=Q(status__in=("sent", "acknowledged"), pk__in=boxes["received"].values("pk")),
+        )
+    if "sent" in boxes:
+        figures["open_sent"] = Count(
+            "pk", filter=Q(status__in=Referral.OPEN, pk__in=boxes["sent"].values("pk"))
+        )
+    return {"cards": mine.aggregate(**figures)}

@@ -149,3 +149,24 @@ def test_an_org_admin_edits_only_its_own_services(world, client_as, org, areas):
     assert response.status_code == 302
     assert AuditEvent.objects.filter(action="service.create").exists()
     _ = incident_services  # the consent helper above records through the real service
+
+
+def test_home_counts_what_awaits_each_side(world, monitor, person, client_for):
+    import re
+
+    consent(monitor, person)
+    referral = refer(monitor, person, world["medical"])
+    with unscoped():
+        Referral.objects.filter(pk=referral.pk).update(follow_up_due="2013-03-01")
+
+    def figures(user):
+        body = client_for(user).get("/").content.decode()
+        found = re.findall(r"<strong>(\d+)</strong><span>([^<]+)</span>", body)
+        return {label: int(n) for n, label in found if "referral" in label}
+
+    assert figures(world["receiver"]) == {
+        "referrals awaiting your answer": 1,
+        "open referrals you sent": 0,
+        "overdue referrals": 1,
+    }
+    assert figures(monitor) == {"open referrals you sent": 1, "overdue referrals": 1}

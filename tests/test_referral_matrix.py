@@ -1,0 +1,143 @@
+"""THE referral matrix: every role × side (referring organisation, provider, outsider) ×
+level of the referral, read through the referral page.
+
+Expectations come from the roles table and the rule of policy/referrals.py, never written
+per role:
+* the referring side sees a referral as it sees the person (`person.view`; identities only
+  for those named on the incident — nobody here but the recorder);
+* the provider side, for roles holding `referral.respond`, sees min(the referral's level, its
+  role's level), and level 4 only for the named receiver;
+* anyone else gets a 404, audited.
+"""
+
+from __future__ import annotations
+
+import itertools
+
+import pytest
+from testkit import rolled_back
+
+from passerelle.accounts.tests.factories import MembershipFactory, OrganisationFactory, UserFactory
+from passerelle.core.models import AuditEvent
+from passerelle.geography.loader import load_mali
+from passerelle.geography.models import Area
+from passerelle.incidents import services as incident_services
+from passerelle.incidents.tests.factories import incident_factory, person_factory
+from passerelle.incidents.tests.fixtures import logged_in_client
+from passerelle.policy.purposes import Purpose
+from passerelle.policy.roles import ACTION_LEVEL, ROLES
+from passerelle.referrals import services
+from passerelle.referrals.models import ServiceType
+from passerelle.referrals.tests.factories import service_factory
+from passerelle.sharing.tests.factories import protocol_factory
+
+pytestmark = pytest.mark.django_db
+
+SIDES = ("sender", "provider", "outsider")
+LEVELS = (2, 3, 4)
+SUMMARY = "Résumé {level}: soins dans les 72 heures, venir accompagnée."
+NAME = "Kadiatou Diallo niveau {level}"
+
+
+def expected_level(role: str, side: str, level: int, is_receiver: bool = False) -> int:
+    spec = ROLES[role]
+    if side == "sender":
+        may_view = "person.view" in spec.actions and spec.level >= ACTION_LEVEL["person.view"]
+        return min(spec.level, 3) if may_view else -1  # nobody here is named on the incident
+    if side == "provider" and "referral.respond" in spec.actions:
+        return min(level, spec.level, 4 if is_receiver else 3)
+    return -1
+
+
+def _build():
+    load_mali()
+    gao = Area.objects.get(pcode="ML07")
+    orgs = {
+        "sender": OrganisationFactory(acronym="RXSND"),
+        "provider": OrganisationFactory(acronym="RXPRV"),
+        "outsider": OrganisationFactory(acronym="RXOUT"),
+    }
+    recorder = UserFactory(username="rx.recorder")
+    MembershipFactory(user=recorder, organisation=orgs["sender"], role="monitor")
+    receiver = UserFactory(username="rx.receiver")
+    MembershipFactory(user=receiver, organisation=orgs["provider"], role="case_worker")
+    protocol_factory(
+        {orgs["sender"]: "cluster_member", orgs["provider"]: "gbv_provider"},
+        [("gbv_provider", "*", 4, [Purpose.RESPONSE])],
+        areas=[gao],
+    )
+    service = service_factory(
+        orgs["provider"], service_type=ServiceType.MEDICAL, areas=[gao], receiver=receiver
+    )
+    incident = incident_factory(
+        recorder, organisation=orgs["sender"], area=Area.objects.get(pcode="ML0701")
+    )
+    referrals = {}
+    for level in LEVELS:
+        person = person_factory(recorder, incident, full_name=NAME.format(level=level))
+        incident_services.record_consent(recorder, person, scope="referral", given=True)
+        referrals[level] = services.create_referral(
+            recorder, person, service, level=level, summary=SUMMARY.format(level=level)
+        )
+    users = {}
+    for role, side in itertools.product(ROLES, SIDES):
+        user = UserFactory(username=f"rx.{side}.{role}")
+        MembershipFactory(user=user, organisation=orgs[side], role=role)
+        users[(role, side)] = user
+    clients = {key: logged_in_client(user) for key, user in users.items()}
+    clients["receiver"] = logged_in_client(receiver)
+    return {"users": users, "clients": clients, "referrals": referrals, "receiver": receiver}
+
+
+@pytest.fixture(scope="module")
+def world(django_db_setup, django_db_blocker):
+    with rolled_back(django_db_blocker):
+        yield _build()
+
+
+def _check(client, referral, level: int, seen: int):
+    page = client.get(f"/referrals/{referral.public_id}/")
+    if seen < 1:
+        assert page.status_code == 404
+        return
+    assert page.status_code == 200
+    body = page.content.decode()
+    assert (SUMMARY.format(level=level) in body) == (seen >= 3)
+    assert (NAME.format(level=level) in body) == (seen >= 4)
+    assert referral.reference in body
+
+
+@pytest.mark.parametrize(
+    "role, side, level",
+    [
+        pytest.param(role, side, level, id=f"{role}-{side}-l{level}")
+        for role, side, level in itertools.product(ROLES, SIDES, LEVELS)
+    ],
+)
+def test_referral_matrix(world, role, side, level):
+    referral = world["referrals"][level]
+    seen = expected_level(role, side, level)
+    before = AuditEvent.objects.filter(action="access.refused").count()
+    _check(world["clients"][(role, side)], referral, level, seen)
+    if seen < 1:
+        assert AuditEvent.objects.filter(action="access.refused").count() == before + 1
+
+
+@pytest.mark.parametrize("level", LEVELS)
+def test_the_named_receiver(world, level):
+    referral = world["referrals"][level]
+    _check(
+        world["clients"]["receiver"],
+        referral,
+        level,
+        expected_level("case_worker", "provider", level, is_receiver=True),
+    )
+
+
+def test_the_matrix_is_not_trivial():
+    """Each outcome occurs: 404, stub-free level 2, level 3 and level 4."""
+    outcomes = {
+        expected_level(role, side, level, is_receiver=r)
+        for role, side, level, r in itertools.product(ROLES, SIDES, LEVELS, (False, True))
+    }
+    assert {-1, 2, 3, 4} <= outcomes
