@@ -1,8 +1,8 @@
 """Pages to export the service mapping (XLSX, HXL CSV) and to import it, all rows or none.
 
-The reading, checking and writing live in `mapping_io`; these views parse the request, check
-the permission, call it and answer. The error report of the last rejected import is kept in
-the session (service directory data only, compressed) until the next import.
+The reading, checking and writing live in the `mapping` package; these views parse the
+request, check the permission, call it and answer. The error report of the last rejected
+import is kept in the session (service directory data only, compressed) until the next import.
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ from django.utils.translation import gettext_lazy as _
 from passerelle import policy
 from passerelle.core import audit
 
-from . import mapping_io
+from . import mapping
 
 SESSION_KEY = "referrals.service_import_report"
 SHOWN_ERRORS = 200  # problems listed on the page; the report has them all
@@ -33,10 +33,10 @@ class ServiceImportForm(forms.Form):
 
     def clean_file(self):
         upload = self.cleaned_data["file"]
-        if upload.size > mapping_io.MAX_BYTES:
+        if upload.size > mapping.MAX_BYTES:
             raise forms.ValidationError(
                 _("The file is larger than %(limit)s MB.")
-                % {"limit": mapping_io.MAX_BYTES // (1024 * 1024)}
+                % {"limit": mapping.MAX_BYTES // (1024 * 1024)}
             )
         return upload
 
@@ -48,7 +48,7 @@ def _download(content, content_type: str, name: str) -> HttpResponse:
 
 
 def _export(request, fmt: str) -> HttpResponse:
-    services, filters = mapping_io.filtered_services(request.GET)
+    services, filters = mapping.filtered_services(request.GET)
     services = list(services)
     audit.record(
         request.user,
@@ -59,11 +59,9 @@ def _export(request, fmt: str) -> HttpResponse:
     )
     stamp = timezone.localdate().isoformat()
     if fmt == "xlsx":
-        return _download(
-            mapping_io.export_xlsx(services), mapping_io.XLSX_TYPE, f"services-{stamp}.xlsx"
-        )
+        return _download(mapping.export_xlsx(services), mapping.XLSX_TYPE, f"services-{stamp}.xlsx")
     return _download(
-        mapping_io.export_hxl_csv(services), "text/csv; charset=utf-8", f"services-{stamp}.csv"
+        mapping.export_hxl_csv(services), "text/csv; charset=utf-8", f"services-{stamp}.csv"
     )
 
 
@@ -80,7 +78,7 @@ def service_export_hxl(request):
 
 
 def _require_importer(request) -> None:
-    if not mapping_io.may_import(request.user):
+    if not mapping.may_import(request.user):
         policy.audit_refusal(request.user, "service.manage")
         raise PermissionDenied
 
@@ -94,13 +92,13 @@ def service_import(request):
         "form": form,
         "manage_all": policy.can(request.user, "servicemap.manage"),
         "own": policy.organisations(request.user, "service.manage"),
-        "max_rows": mapping_io.MAX_ROWS,
+        "max_rows": mapping.MAX_ROWS,
     }
     if request.method == "POST" and form.is_valid():
         upload = form.cleaned_data["file"]
         try:
-            report = mapping_io.import_file(request.user, upload.read(), upload.name)
-        except mapping_io.ImportRejected as exc:
+            report = mapping.import_file(request.user, upload.read(), upload.name)
+        except mapping.ImportRejected as exc:
             request.session[SESSION_KEY] = exc.payload()
             context.update(errors=exc.errors[:SHOWN_ERRORS], error_count=len(exc.errors))
             return render(request, "referrals/service_import.html", context)
@@ -132,8 +130,8 @@ def service_import_errors(request):
         raise Http404
     stamp = timezone.localdate().isoformat()
     return _download(
-        mapping_io.error_report_xlsx(payload),
-        mapping_io.XLSX_TYPE,
+        mapping.error_report_xlsx(payload),
+        mapping.XLSX_TYPE,
         f"services-import-errors-{stamp}.xlsx",
     )
 

@@ -19,8 +19,21 @@ from passerelle.accounts.tests.factories import OrganisationFactory
 from passerelle.core.models import AuditEvent
 from passerelle.geography.models import Area
 
-from .. import mapping_io
-from ..mapping_io import COLUMNS, ImportRejected, import_file
+from ..mapping import (
+    COLUMNS,
+    MAX_BYTES,
+    MESSAGES,
+    XLSX_TYPE,
+    ImportRejected,
+    error_report_xlsx,
+    export_hxl_csv,
+    export_xlsx,
+    filtered_services,
+    import_file,
+    read_table,
+    reading,
+)
+from ..mapping.cells import xlsx_text
 from ..models import Service, ServiceType
 from .factories import service_factory
 
@@ -222,14 +235,14 @@ def test_export_filters(mapping, people, client_for, query, codes):
 def test_export_never_writes_formulas(mapping, people):
     mapping["medical"].name = '=HYPERLINK("http://evil.test","x")'
     mapping["medical"].save()
-    services = list(mapping_io.filtered_services({})[0])
-    content = mapping_io.export_xlsx(services)
+    services = list(filtered_services({})[0])
+    content = export_xlsx(services)
     book = openpyxl.load_workbook(io.BytesIO(content))
     cells = [
         c for r in book["services"].iter_rows() for c in r if c.value == mapping["medical"].name
     ]
     assert cells and all(c.data_type == "s" for c in cells)
-    text = mapping_io.export_hxl_csv(services)
+    text = export_hxl_csv(services)
     assert "'=HYPERLINK" in text
     assert "+223 70 00 00 01" in text and "'+223" not in text  # phone numbers are left alone
     for data, name in ((content, "s.xlsx"), (text.encode(), "s.csv")):
@@ -361,7 +374,7 @@ def test_one_bad_row_among_good_ones_applies_nothing(mapping, people, client_for
 
     report = client.get("/referrals/services/import/errors.xlsx")
     assert report.status_code == 200
-    assert report["Content-Type"] == mapping_io.XLSX_TYPE
+    assert report["Content-Type"] == XLSX_TYPE
     lines = xlsx_rows(report.content)
     assert lines[0][0] == "Row" and lines[0][-1] == "Errors"
     assert lines[1][1:-1] == [TAGS[k] for k in GOOD]  # the hashtag row, kept
@@ -483,7 +496,7 @@ def test_missing_and_duplicate_columns(mapping, people):
 
 
 def test_too_many_rows(mapping, people, monkeypatch):
-    monkeypatch.setattr(mapping_io, "MAX_ROWS", 3)
+    monkeypatch.setattr(reading, "MAX_ROWS", 3)  # read at call time there
     rows = [row(code=f"C-{n}") for n in range(4)]
     errors = rejected(people["mapper"], hxl_csv(rows))
     assert [(e.code, e.params) for e in errors] == [("too_many_rows", {"limit": 3})]
@@ -491,7 +504,7 @@ def test_too_many_rows(mapping, people, monkeypatch):
 
 
 def test_upload_larger_than_the_limit_is_refused_by_the_form(mapping, people, client_for):
-    upload = io.BytesIO(b"x" * (mapping_io.MAX_BYTES + 1))
+    upload = io.BytesIO(b"x" * (MAX_BYTES + 1))
     upload.name = "big.csv"
     response = client_for(people["mapper"]).post("/referrals/services/import/", {"file": upload})
     assert response.status_code == 200
@@ -505,8 +518,8 @@ def test_problems_are_shown_and_reported_in_french(mapping, people, client_for):
     page = client.post("/referrals/services/import/", {"file": upload}).content.decode()
     with translation.override("fr"):
         expected = [
-            str(mapping_io.MESSAGES["unknown_provider"] % {"value": "XYZ"}),
-            str(mapping_io.MESSAGES["unknown_status"] % {"value": "fermé"}),
+            str(MESSAGES["unknown_provider"] % {"value": "XYZ"}),
+            str(MESSAGES["unknown_status"] % {"value": "fermé"}),
             str(HEADERS_LAZY["status"]),
         ]
     for text in expected:
@@ -622,7 +635,7 @@ def test_arbitrary_cells_never_crash_nor_apply_partly(mapping, people, table, fm
         book = openpyxl.Workbook()
         book.active.append([HEADERS[k] for k in keys])
         for r in rows:
-            book.active.append([mapping_io._xlsx_text(r[k]) for k in keys])
+            book.active.append([xlsx_text(r[k]) for k in keys])
             for cell in book.active[book.active.max_row]:
                 cell.data_type = "s"
         out = io.BytesIO()
@@ -637,7 +650,7 @@ def test_arbitrary_cells_never_crash_nor_apply_partly(mapping, people, table, fm
             assert exc.errors
             assert all(e.message for e in exc.errors)
             assert snapshot() == before
-            mapping_io.error_report_xlsx(exc.payload())
+            error_report_xlsx(exc.payload())
         else:
             event("applied")
             assert report.created + report.updated + report.unchanged == len(rows)
@@ -652,7 +665,7 @@ def test_arbitrary_cells_never_crash_nor_apply_partly(mapping, people, table, fm
 @given(data=st.binary(max_size=400), name=st.sampled_from(["a.csv", "a.xlsx", "a.txt", ""]))
 def test_arbitrary_bytes_never_crash_the_reader(mapping, people, data, name):
     try:
-        table = mapping_io.read_table(data, name)
+        table = read_table(data, name)
     except ImportRejected as exc:
         assert exc.errors and all(e.message for e in exc.errors)
     else:
