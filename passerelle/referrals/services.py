@@ -747,6 +747,13 @@ def save_pathway(actor, *, area, need: str, steps: list[dict], notes: str = "") 
                     },
                     field="steps",
                 )
+        for service in services:
+            if not _serves_either_way(service, area):
+                raise DomainError(
+                    _("Step %(n)s: “%(service)s” does not serve %(area)s.")
+                    % {"n": position, "service": service.name, "area": area},
+                    field="steps",
+                )
     pathway, created = Pathway.objects.get_or_create(
         area=area, need=need, defaults={"notes": notes, "updated_by": actor}
     )
@@ -770,6 +777,15 @@ def save_pathway(actor, *, area, need: str, steps: list[dict], notes: str = "") 
         detail={"area": area.pcode, "need": need, "steps": len(steps)},
     )
     return pathway
+
+
+def _serves_either_way(service, area) -> bool:
+    """A region's service serves its cercles; a cercle's service belongs in its region's
+    pathway."""
+    return any(
+        area.pcode.startswith(a.pcode) or a.pcode.startswith(area.pcode)
+        for a in service.areas.all()
+    )
 
 
 def pathway_for(area, need: str):

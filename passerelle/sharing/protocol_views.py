@@ -4,12 +4,8 @@ which decide who may do what; the views only choose which buttons to show."""
 
 from __future__ import annotations
 
-import re
-from pathlib import Path
-
 from django.conf import settings
 from django.contrib import messages
-from django.contrib.staticfiles import finders
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import HttpResponse
@@ -23,6 +19,7 @@ from django.views.decorators.http import require_POST
 from passerelle import policy
 from passerelle.core import audit
 from passerelle.core.errors import DomainError
+from passerelle.core.pdf import filename_part, render_pdf
 from passerelle.incidents.models import Level
 from passerelle.policy.purposes import FORBIDDEN, FORBIDDEN_MAX_LEVEL, Purpose
 
@@ -287,27 +284,9 @@ def protocol_print(request, public_id):
     return render(request, "sharing/protocols/print.html", document_context(_get(public_id)))
 
 
-def _local_only(url: str):
-    """WeasyPrint's fetcher: files of the static directory only, never the network."""
-    from weasyprint import default_url_fetcher
-
-    static_dir = Path(finders.find("css/passerelle.css")).resolve().parent.parent
-    if url.startswith("file://"):
-        path = Path(url[len("file://") :]).resolve()
-        if path.is_relative_to(static_dir):
-            return default_url_fetcher(url)
-    raise ValueError(f"Passerelle does not fetch {url!r} while making a PDF.")
-
-
-def _filename_part(text: str) -> str:
-    return re.sub(r"[^A-Za-z0-9._-]+", "-", text).strip("-.") or "protocol"
-
-
 @policy.permission("protocol.view")
 def protocol_pdf(request, public_id):
     """The document as a PDF in the current language (an export: audited)."""
-    from weasyprint import CSS, HTML
-
     protocol = _get(public_id)
     language = get_language() or settings.LANGUAGE_CODE
     html = render_to_string(
@@ -315,10 +294,7 @@ def protocol_pdf(request, public_id):
         {**document_context(protocol), "pdf": True},
         request=request,
     )
-    css = finders.find("css/passerelle.css")
-    pdf = HTML(string=html, base_url=str(Path(css).parent), url_fetcher=_local_only).write_pdf(
-        stylesheets=[CSS(filename=css, url_fetcher=_local_only)]
-    )
+    pdf = render_pdf(html, "css/passerelle.css")
     audit.record(
         request.user,
         "protocol.export",
@@ -326,7 +302,7 @@ def protocol_pdf(request, public_id):
         detail={"format": "pdf", "language": language},
     )
     response = HttpResponse(pdf, content_type="application/pdf")
-    filename = f"protocol-{_filename_part(protocol.reference)}-{language}.pdf"
+    filename = f"protocol-{filename_part(protocol.reference, 'protocol')}-{language}.pdf"
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
     return response
 

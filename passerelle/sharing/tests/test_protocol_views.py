@@ -14,10 +14,10 @@ from django.utils import timezone
 
 from passerelle.accounts.tests.factories import OrganisationFactory
 from passerelle.core.models import AuditEvent
+from passerelle.core.pdf import _local_only
 from passerelle.policy.purposes import Purpose
 from passerelle.sharing import services
 from passerelle.sharing.models import PartyRole, Protocol
-from passerelle.sharing.protocol_views import _local_only
 
 pytestmark = pytest.mark.django_db
 
