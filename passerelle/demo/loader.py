@@ -32,6 +32,7 @@ from passerelle.incidents.models import Consent, Incident, VerificationStatus
 from passerelle.vocabularies.models import Term
 
 from . import names, narratives, otp
+from .referrals import load_referrals
 from .sharing import load_sharing
 
 SEED = 2013
@@ -132,6 +133,9 @@ USERS = [
     ("unicef.admin", "UNICEF", R.ORG_ADMIN),
     ("unfpa.admin", "UNFPA", R.ORG_ADMIN),
     ("addf.admin", "ADDF", R.ORG_ADMIN),
+    # providers' case workers, who receive referrals by name
+    ("unfpa.case_worker", "UNFPA", R.CASE_WORKER),
+    ("unicef.case_worker", "UNICEF", R.CASE_WORKER),
 ]
 ENGLISH_SPEAKERS = {
     "drc.viewer",
@@ -395,6 +399,7 @@ class Result:
     verification_steps: int = 0
     named: int = 0
     protocols: dict = field(default_factory=dict)  # what load_sharing did
+    referrals: dict = field(default_factory=dict)  # what load_referrals did
     timings: dict = field(default_factory=dict)
 
     @property
@@ -852,5 +857,8 @@ def load_demo(
     mark = time.perf_counter()
     result.protocols = load_sharing(orgs, users)
     result.timings["sharing"] = time.perf_counter() - mark
+    mark = time.perf_counter()
+    result.referrals = load_referrals(orgs, users)
+    result.timings["referrals"] = time.perf_counter() - mark
     result.timings["total"] = time.perf_counter() - start
     return result

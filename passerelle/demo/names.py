@@ -497,6 +497,8 @@ STAFF_NAMES = {
     "hrd.admin": ("Jean-Pierre", "Kabasele"),
     "unicef.admin": ("Mariam", "Coulibaly"),
     "unfpa.admin": ("Aïssata", "Keïta"),
+    "unfpa.case_worker": ("Fanta", "Coulibaly"),
+    "unicef.case_worker": ("Mamadou", "Sangaré"),
     "addf.admin": ("Fanta", "Konaté"),
 }
 

@@ -470,10 +470,7 @@ def aggregate_scope(user, purpose: str):
     k = DEFAULT_K
     used = []
     protocols = (
-        Protocol.objects.in_force()
-        .filter(parties__organisation__in=own)
-        .distinct()
-        .prefetch_related("parties", "rules", "areas")
+        Protocol.objects.in_force().filter(parties__organisation__in=own).distinct().with_terms()
     )
     own_ids = {o.pk for o in own}
     for protocol in protocols:

@@ -205,7 +205,7 @@ def referral_protocol(sender, provider, incident, level: int):
         .filter(parties__organisation=sender)
         .filter(parties__organisation=provider)
         .distinct()
-        .prefetch_related("parties", "rules", "areas")
+        .with_terms()
     ):
         roles = protocol.party_roles(provider)
         rules = [

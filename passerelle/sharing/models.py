@@ -42,6 +42,17 @@ class ProtocolQuerySet(models.QuerySet):
         on = on or timezone.localdate()
         return self.filter(status="active", valid_from__lte=on, valid_until__gte=on)
 
+    def with_terms(self):
+        """Prefetch what the gate reads: parties, rules, and the areas' P-codes (without the
+        boundaries, which weigh hundreds of kilobytes)."""
+        from passerelle.geography.models import Area
+
+        return self.prefetch_related(
+            "parties__organisation",
+            "rules",
+            models.Prefetch("areas", queryset=Area.objects.only("pk", "pcode", "level")),
+        )
+
 
 class Protocol(BaseModel):
     class Status(models.TextChoices):

@@ -300,7 +300,7 @@ def in_force_protocols(organisation):
         Protocol.objects.in_force()
         .filter(parties__organisation=organisation)
         .distinct()
-        .prefetch_related("parties__organisation", "rules", "areas")
+        .with_terms()
     )
 
 
