@@ -1,3 +1,500 @@
-"""(being written)"""
+"""Pages for the response-gap analysis and the service map.
 
-urlpatterns = []
+The gap figures come from `gaps.build`, which counts only what `policy.aggregate_scope` allows
+and protects small cells; these views parse filters, ask, and render (HTML, XLSX, and the
+cercle boundaries for the map, simplified and rounded so that the page stays light).
+"""
+
+from __future__ import annotations
+
+import io
+import json
+from urllib.parse import urlencode
+
+import openpyxl
+from django import forms
+from django.db.models import TextField
+from django.db.models.functions import Cast
+from django.http import HttpResponse
+from django.shortcuts import render
+from django.urls import path, reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from openpyxl.styles import Font
+
+from passerelle import policy
+from passerelle.core import audit
+from passerelle.geography.loader import MALI_VERSION
+from passerelle.geography.models import Area
+
+from . import gaps
+from .models import CORE_SERVICES, Service, ServiceType
+from .views import filter_services
+
+XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+# --------------------------------------------------------------------------- map data
+
+# Douglas–Peucker tolerance and rounding of the boundaries sent to the browser (degrees):
+# about 500 m and 100 m, plenty for cercles drawn a few hundred pixels wide.
+TOLERANCE = 0.005
+DECIMALS = 3
+_simplified: dict = {}
+
+
+def _perpendicular(point, start, end) -> float:
+    (x, y), (x1, y1), (x2, y2) = point, start, end
+    dx, dy = x2 - x1, y2 - y1
+    if dx == 0 and dy == 0:
+        return ((x - x1) ** 2 + (y - y1) ** 2) ** 0.5
+    return abs(dy * x - dx * y + x2 * y1 - y2 * x1) / (dx * dx + dy * dy) ** 0.5
+
+
+def simplify_ring(ring: list, tolerance: float = TOLERANCE, decimals: int = DECIMALS) -> list:
+    """A closed ring with fewer points (Douglas–Peucker), coordinates rounded; the rounded ring
+    itself when simplifying would leave fewer than four points, and the ring unchanged when it is
+    smaller than the rounding."""
+    rounded = []
+    for x, y, *_rest in ring:
+        point = [round(x, decimals), round(y, decimals)]
+        if not rounded or rounded[-1] != point:
+            rounded.append(point)
+    if len(rounded) < 4:  # a ring smaller than the rounding: keep it as it is
+        return [[x, y] for x, y, *_rest in ring]
+    if len(rounded) < 5:
+        return rounded
+    keep = [False] * len(rounded)
+    keep[0] = keep[-1] = True
+    stack = [(0, len(rounded) - 1)]
+    while stack:
+        first, last = stack.pop()
+        worst, index = 0.0, None
+        for i in range(first + 1, last):
+            distance = _perpendicular(rounded[i], rounded[first], rounded[last])
+            if distance > worst:
+                worst, index = distance, i
+        if index is not None and worst > tolerance:
+            keep[index] = True
+            stack.extend([(first, index), (index, last)])
+    points = [p for p, kept in zip(rounded, keep, strict=True) if kept]
+    return points if len(points) >= 4 else rounded
+
+
+def simplify(geometry: dict) -> dict | None:
+    if not isinstance(geometry, dict) or geometry.get("type") not in ("Polygon", "MultiPolygon"):
+        return None
+    polygons = (
+        [geometry["coordinates"]] if geometry["type"] == "Polygon" else geometry["coordinates"]
+    )
+    simplified = [[simplify_ring(ring) for ring in polygon] for polygon in polygons]
+    if geometry["type"] == "Polygon":
+        return {"type": "Polygon", "coordinates": simplified[0]}
+    return {"type": "MultiPolygon", "coordinates": simplified}
+
+
+def _geometries(areas) -> dict:
+    """Area id → simplified boundary. The boundaries are read as text and parsed and simplified
+    only when they changed since the last call (kept in memory: a few hundred areas at most)."""
+    rows = (
+        Area.objects.filter(pk__in=[a.pk for a in areas], geometry__isnull=False)
+        .annotate(text=Cast("geometry", TextField()))
+        .values_list("pk", "text")
+    )
+    result = {}
+    for pk, text in rows:
+        key = (pk, hash(text))
+        if key not in _simplified:
+            if len(_simplified) > 1000:
+                _simplified.clear()
+            _simplified[key] = simplify(json.loads(text))
+        result[pk] = _simplified[key]
+    return result
+
+
+def area_features(areas) -> dict:
+    """A GeoJSON FeatureCollection of the areas that have a boundary (P-code and name)."""
+    features = []
+    geometries = _geometries(areas)
+    for area in areas:
+        geometry = geometries.get(area.pk)
+        if geometry is not None:
+            features.append(
+                {
+                    "type": "Feature",
+                    "properties": {"pcode": area.pcode, "name": area.name},
+                    "geometry": geometry,
+                }
+            )
+    return {"type": "FeatureCollection", "features": features}
+
+
+def _ranges(values: list[int], fixed: list[int] | None = None) -> list[tuple[int, int | None]]:
+    """Classes of positive values: (low, high) inclusive, high None for the open last class.
+    `fixed` gives the lower bounds; otherwise up to four classes by quartiles."""
+    if fixed is None:
+        positive = sorted(v for v in values if v > 0)
+        if not positive:
+            return []
+        lows = {positive[0]}
+        for share in (0.25, 0.5, 0.75):
+            lows.add(positive[int(share * (len(positive) - 1))] + 1)
+        fixed = sorted(low for low in lows if low <= positive[-1])
+    bounds = []
+    for i, low in enumerate(fixed):
+        high = fixed[i + 1] - 1 if i + 1 < len(fixed) else None
+        bounds.append((low, high))
+    return bounds
+
+
+def _range_label(low: int, high: int | None) -> str:
+    if high is None:
+        return _("%(low)s or more") % {"low": low}
+    if high == low:
+        return str(low)
+    return _("%(low)s to %(high)s") % {"low": low, "high": high}
+
+
+class Scale:
+    """Classes for a map: "0" for zero, "1".."4" for the ranges, "none" for no figure."""
+
+    def __init__(self, values: list[int], fixed: list[int] | None = None):
+        self.bounds = _ranges(values, fixed)
+
+    def klass(self, value: int | None) -> str:
+        if value is None:
+            return "none"
+        if value == 0:
+            return "0"
+        for index, (low, high) in enumerate(self.bounds, start=1):
+            if value >= low and (high is None or value <= high):
+                return str(index)
+        return str(len(self.bounds))
+
+    def legend(self, *, none_label: str | None = None) -> list[dict]:
+        items = [{"klass": "0", "label": "0"}]
+        items += [
+            {"klass": str(i), "label": _range_label(low, high)}
+            for i, (low, high) in enumerate(self.bounds, start=1)
+        ]
+        if none_label:
+            items.append({"klass": "none", "label": none_label})
+        return items
+
+
+def area_map(map_id: str, areas, values: dict, legend: list, *, title, palette: str) -> dict:
+    """Context for templates/referrals/_area_map.html. `values`: P-code → {"c": class,
+    "t": tooltip text, "u": link or None}."""
+    features = area_features(areas)
+    drawn = {f["properties"]["pcode"] for f in features["features"]}
+    return {
+        "id": map_id,
+        "features_id": f"{map_id}-features",
+        "values_id": f"{map_id}-values",
+        "legend_id": f"{map_id}-legend",
+        "mali_credit": any(a.pcode_version == MALI_VERSION for a in areas),
+        "features": features,
+        "values": {pcode: value for pcode, value in values.items() if pcode in drawn},
+        "legend": legend,
+        "title": title,
+        "palette": palette,
+        "without_boundary": [a for a in areas if a.pcode not in drawn],
+    }
+
+
+# --------------------------------------------------------------------------- response gaps
+
+
+class GapFilterForm(forms.Form):
+    COLOURS = [
+        ("missing", gettext_lazy("Needed service types without an active service")),
+        ("unreferred", gettext_lazy("Incidents with needs and no referral")),
+    ]
+    start = forms.DateField(
+        label=gettext_lazy("From"), required=False, widget=forms.DateInput({"type": "date"})
+    )
+    end = forms.DateField(
+        label=gettext_lazy("Until"), required=False, widget=forms.DateInput({"type": "date"})
+    )
+    region = forms.ModelChoiceField(
+        label=gettext_lazy("Region"),
+        queryset=Area.objects.filter(level=Area.Level.REGION).order_by("pcode"),
+        to_field_name="pcode",
+        required=False,
+        empty_label=gettext_lazy("All regions"),
+    )
+    colour = forms.ChoiceField(
+        label=gettext_lazy("Colour the map by"), choices=COLOURS, required=False
+    )
+
+    def clean(self):
+        data = super().clean()
+        if data.get("start") and data.get("end") and data["end"] < data["start"]:
+            self.add_error("end", gettext_lazy("The end comes before the start."))
+        return data
+
+
+def _gap_report(request):
+    """(form, report or None): the filters, completed with the default period."""
+    form = GapFilterForm(request.GET or None)
+    if form.is_bound and not form.is_valid():
+        return form, None
+    data = form.cleaned_data if form.is_bound else {}
+    start, end = data.get("start"), data.get("end")
+    if not (start and end):
+        default_start, default_end = gaps.default_period(request.user)
+        if start and not end:
+            end = max(start, default_end)
+        elif end and not start:
+            start = min(end, default_start)
+        else:
+            start, end = default_start, default_end
+    if not form.is_bound:
+        form = GapFilterForm(initial={"start": start, "end": end, "colour": "missing"})
+    report = gaps.build(request.user, start=start, end=end, region=data.get("region"))
+    return form, report
+
+
+def _gap_map(report, colour: str) -> dict:
+    rows = [r for r in report.rows if r.area is not None]
+    areas = [r.area for r in rows]
+    if colour == "unreferred":
+        cells = {r.key: r.cell("unreferred") for r in rows}
+        scale = Scale([c.value for c in cells.values() if not c.suppressed])
+        values = {}
+        for key, cell in cells.items():
+            shown = None if cell.suppressed else cell.value
+            values[key] = {"c": scale.klass(shown), "t": "x" if shown is None else str(shown)}
+        legend = scale.legend(none_label=_("x: suppressed (small number)"))
+        title = _("Incidents with survivor needs and no referral")
+    else:
+        scale = Scale([], fixed=[1, 2, 3])
+        values = {
+            r.key: {
+                "c": scale.klass(len(r.needed_missing)),
+                "t": ", ".join(r.needed_missing_labels()) or _("none"),
+            }
+            for r in rows
+        }
+        legend = scale.legend()
+        title = _("Needed service types without an active service")
+    return area_map("gap-map", areas, values, legend, title=title, palette="gaps")
+
+
+@policy.permission("aggregate.view")
+def gap_analysis(request):
+    form, report = _gap_report(request)
+    gap_map = None
+    if report is not None:
+        colour = form.cleaned_data.get("colour") if form.is_bound else "missing"
+        gap_map = _gap_map(report, colour or "missing")
+    return render(
+        request,
+        "referrals/gaps.html",
+        {
+            "form": form,
+            "report": report,
+            "map": gap_map,
+            "querystring": request.GET.urlencode(),
+        },
+    )
+
+
+def _shown(cell):
+    return "x" if cell.suppressed else cell.value
+
+
+def _median_shown(value, hidden):
+    if hidden:
+        return "x"
+    return "" if value is None else value
+
+
+def gap_workbook(report) -> bytes:
+    """The page's table as an XLSX workbook, headers in the active language."""
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.title = _("Response gaps")[:31]
+    region = report.region.name if report.region else _("All regions")
+    sheet.append([_("Response gaps")])
+    sheet.append([_("Period"), report.start, report.end])
+    sheet.append([_("Region"), region])
+    sheet.append([])
+    header = [
+        _("Cercle"),
+        _("P-code"),
+        _("Region"),
+        *(str(label) for _key, label in report.measures),
+        _("Median days to service"),
+        _("Needed service types without an active service"),
+    ]
+    sheet.append(header)
+    header_row = sheet.max_row
+    for cell in sheet[header_row]:
+        cell.font = Font(bold=True)
+    sheet["A1"].font = Font(bold=True, size=13)
+    for row in report.rows:
+        sheet.append(
+            [
+                row.label,
+                row.key,
+                row.area.parent.name if row.area and row.area.parent else "",
+                *(_shown(c) for c in row.cells),
+                _median_shown(row.median_days, row.median_hidden),
+                ", ".join(row.needed_missing_labels()),
+            ]
+        )
+    sheet.append(
+        [
+            _("Total"),
+            "",
+            "",
+            *(_shown(c) for c in report.totals),
+            _median_shown(report.median_days, report.median_hidden),
+            "",
+        ]
+    )
+    for cell in sheet[sheet.max_row]:
+        cell.font = Font(bold=True)
+    for cell in sheet["B"][header_row:]:
+        cell.number_format = "@"
+    sheet["B2"].number_format = sheet["C2"].number_format = "yyyy-mm-dd"
+    sheet.append([])
+    sheet.append(
+        [
+            _(
+                "x: not shown (fewer than %(k)s, or would let such a number be worked out "
+                "from the totals)."
+            )
+            % {"k": report.k}
+        ]
+    )
+    sheet.append(
+        [
+            _(
+                "A service type is listed as needed where at least %(k)s needs for it were "
+                "recorded in the period."
+            )
+            % {"k": report.k}
+        ]
+    )
+    sheet.column_dimensions["A"].width = 28
+    for letter in "DEFGHIJ":
+        sheet.column_dimensions[letter].width = 14
+    sheet.column_dimensions["K"].width = 40
+    sheet.freeze_panes = sheet.cell(row=header_row + 1, column=2)
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
+@policy.permission("aggregate.view")
+def gap_xlsx(request):
+    form, report = _gap_report(request)
+    if report is None:
+        return render(
+            request,
+            "referrals/gaps.html",
+            {"form": form, "report": None, "map": None, "querystring": ""},
+            status=400,
+        )
+    audit.record(
+        request.user,
+        "gaps.export",
+        organisation=(policy.organisations(request.user, "aggregate.view") or [None])[0],
+        level=1,
+        detail={
+            "start": report.start.isoformat(),
+            "end": report.end.isoformat(),
+            "region": report.region.pcode if report.region else "",
+            "k": report.k,
+            "suppressed": report.suppressed,
+            "protocols": [p.reference for p in report.protocols],
+        },
+    )
+    response = HttpResponse(gap_workbook(report), content_type=XLSX_TYPE)
+    stamp = timezone.localdate().isoformat()
+    response["Content-Disposition"] = f'attachment; filename="response-gaps-{stamp}.xlsx"'
+    return response
+
+
+# --------------------------------------------------------------------------- service map
+
+
+class ServiceMapForm(forms.Form):
+    service_type = forms.ChoiceField(
+        label=gettext_lazy("Service type"),
+        choices=[("", gettext_lazy("All")), *ServiceType.choices],
+        required=False,
+    )
+    region = forms.ModelChoiceField(
+        label=gettext_lazy("Region"),
+        queryset=Area.objects.filter(level=Area.Level.REGION).order_by("pcode"),
+        to_field_name="pcode",
+        required=False,
+        empty_label=gettext_lazy("All regions"),
+    )
+    area = forms.ModelChoiceField(
+        queryset=Area.objects.filter(level=Area.Level.CERCLE),
+        to_field_name="pcode",
+        required=False,
+        widget=forms.HiddenInput,
+    )
+
+
+@policy.permission("service.view")
+def service_map(request):
+    form = ServiceMapForm(request.GET or None)
+    data = form.cleaned_data if form.is_valid() else {}
+    service_type = data.get("service_type") or ""
+    region = data.get("region")
+    chosen = data.get("area")
+    areas = list(gaps.cercles(region))
+    found = gaps.presence(areas, service_type=service_type or None)
+    counts = {a.pcode: found[a.pcode].count(service_type or None) for a in areas}
+    scale = Scale(list(counts.values()), fixed=[1, 2, 4, 7])
+    base = {"service_type": service_type, "region": region.pcode if region else ""}
+    base = {k: v for k, v in base.items() if v}
+
+    def link(area):
+        return "?" + urlencode({**base, "area": area.pcode}) + "#services"
+
+    values = {
+        a.pcode: {"c": scale.klass(counts[a.pcode]), "t": str(counts[a.pcode]), "u": link(a)}
+        for a in areas
+    }
+    title = (
+        _("Active services of the type %(type)s per cercle")
+        % {"type": ServiceType(service_type).label}
+        if service_type
+        else _("Active services per cercle")
+    )
+    services = None
+    if chosen is not None:
+        services = filter_services(
+            Service.objects.select_related("provider").prefetch_related("areas"),
+            {"area": chosen, "service_type": service_type},
+        ).order_by("status", "service_type", "provider__acronym", "code")
+    rows = gaps.coverage(gaps.cercles(region))
+    return render(
+        request,
+        "referrals/service_map.html",
+        {
+            "form": form,
+            "map": area_map(
+                "service-map", areas, values, scale.legend(), title=title, palette="services"
+            ),
+            "chosen": chosen,
+            "services": services,
+            "coverage": [(row, link(row.area)) for row in rows],
+            "core": [ServiceType(t) for t in CORE_SERVICES],
+            "service_list_url": reverse("referrals:service_list"),
+        },
+    )
+
+
+urlpatterns = [
+    path("gaps/", gap_analysis, name="gaps"),
+    path("gaps/export.xlsx", gap_xlsx, name="gaps_xlsx"),
+    path("services/map/", service_map, name="service_map"),
+]
