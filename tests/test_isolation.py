@@ -95,6 +95,28 @@ def test_each_role_of_another_organisation_is_refused_like_a_missing_record(
                 assert response.status_code in (404, 405), (route.name, method)
 
 
+def _text(response) -> str:
+    """What a response shows: HTML and CSV as text, a spreadsheet's cells, a PDF's text."""
+    kind = response.get("Content-Type", "")
+    body = b"".join(response.streaming_content) if response.streaming else response.content
+    if "spreadsheetml" in kind:
+        import io
+
+        from openpyxl import load_workbook
+
+        book = load_workbook(io.BytesIO(body), read_only=True)
+        return "\n".join(
+            str(cell) for sheet in book for row in sheet.iter_rows(values_only=True) for cell in row
+        )
+    if kind.startswith("application/pdf"):
+        import subprocess
+
+        return subprocess.run(
+            ["pdftotext", "-", "-"], input=body, capture_output=True, check=True
+        ).stdout.decode()
+    return body.decode()
+
+
 def _pages(client, records):
     """Every page of the application a user can GET (200), with its HTML."""
     pages = {}
@@ -104,7 +126,7 @@ def _pages(client, records):
             continue
         response = client.get(url)
         if response.status_code == 200:
-            pages[route.name] = response.content.decode()
+            pages[route.name] = _text(response)
     pages["incidents:person_search"] = client.get(
         reverse("incidents:person_search"), {"name": IDENTITY["full_name"].upper()}
     ).content.decode()

@@ -39,7 +39,7 @@ class Route:
         """Which record a `public_id` in the URL names: incident, person or consent."""
         if "public_id" not in self.kwargs:
             return None
-        if "persons/<uuid:public_id>" in self.route:
+        if "persons/<uuid:public_id>" in self.route or "person/<uuid:public_id>" in self.route:
             return "person"
         if "consents/<uuid:public_id>" in self.route:
             return "consent"

@@ -37,8 +37,9 @@ XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 # --------------------------------------------------------------------------- map data
 
 # Douglas–Peucker tolerance and rounding of the boundaries sent to the browser (degrees):
-# about 500 m and 100 m, plenty for cercles drawn a few hundred pixels wide.
-TOLERANCE = 0.005
+# about 1 km and 100 m, below a pixel for Mali drawn a few hundred pixels wide. The Mali
+# cercles go from 350 kB to about 55 kB.
+TOLERANCE = 0.01
 DECIMALS = 3
 _simplified: dict = {}
 
@@ -449,6 +450,8 @@ def service_map(request):
     service_type = data.get("service_type") or ""
     region = data.get("region")
     chosen = data.get("area")
+    if chosen is not None and region is not None and not chosen.pcode.startswith(region.pcode):
+        chosen = None  # a cercle of another region
     areas = list(gaps.cercles(region))
     found = gaps.presence(areas, service_type=service_type or None)
     counts = {a.pcode: found[a.pcode].count(service_type or None) for a in areas}

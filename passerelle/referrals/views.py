@@ -266,7 +266,7 @@ def referral_list(request, box: str = "received"):
         policy.audit_refusal(request.user, "referral.view")
         raise PermissionDenied
     if box == "received" and not may_receive:
-        return redirect("referrals:list_box", box="sent")
+        return redirect("referrals:sent")
     form = ReferralFilterForm(request.GET or None)
     if box == "overdue":
         received = policy.scope_referrals(request.user, Referral.objects.all(), "received")
@@ -410,7 +410,9 @@ urlpatterns = [
     path("person/<uuid:public_id>/need/", need_record, name="need_record"),
     path("person/<uuid:public_id>/refer/", referral_create, name="create"),
     path("", referral_list, name="list"),
-    path("box/<slug:box>/", referral_list, name="list_box"),
+    path("received/", referral_list, {"box": "received"}, name="received"),
+    path("sent/", referral_list, {"box": "sent"}, name="sent"),
+    path("overdue/", referral_list, {"box": "overdue"}, name="overdue"),
     path("<uuid:public_id>/", referral_detail, name="detail"),
     path("<uuid:public_id>/move/", referral_move, name="move"),
     path("<uuid:public_id>/follow-up/", referral_follow_up, name="follow_up"),

@@ -61,7 +61,7 @@ def test_refer_send_and_answer_through_the_pages(world, monitor, person, client_
         referral = Referral.objects.get()
     assert response.status_code == 302 and response.url == f"/referrals/{referral.public_id}/"
     receiver = client_for(world["receiver"])
-    inbox = receiver.get("/referrals/box/received/").content.decode()
+    inbox = receiver.get("/referrals/received/").content.decode()
     assert referral.reference in inbox
     detail = receiver.get(f"/referrals/{referral.public_id}/").content.decode()
     assert "Besoin de soins" in detail and "Accept" in detail
@@ -103,7 +103,7 @@ def test_the_overdue_box(world, monitor, person, client_for):
     with unscoped():
         Referral.objects.filter(pk=referral.pk).update(follow_up_due="2013-03-01")
     for user in (monitor, world["receiver"]):
-        page = client_for(user).get("/referrals/box/overdue/").content.decode()
+        page = client_for(user).get("/referrals/overdue/").content.decode()
         assert referral.reference in page
 
 
