@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from django import forms
-from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from passerelle.accounts.models import Organisation, User
@@ -183,6 +182,4 @@ class ReferralFilterForm(forms.Form):
 
 def services_for(area):
     """Active services, those serving the area first (ordered by type)."""
-    prefixes = [area.pcode[:i] for i in range(2, len(area.pcode) + 1)]
-    serving = Q(areas__pcode__in=prefixes) | Q(areas__pcode__startswith=area.pcode)
-    return Service.objects.filter(status=Service.Status.ACTIVE).filter(serving).distinct()
+    return Service.objects.filter(status=Service.Status.ACTIVE).serving(area)

@@ -102,6 +102,17 @@ class TargetGroup(models.TextChoices):
     BOYS = "boys", _("Boys")
 
 
+class ServiceQuerySet(models.QuerySet):
+    def serving(self, area):
+        """Services that serve the area or part of it: one of their areas contains it (a
+        P-code prefix of the area's) or lies within it (the area's P-code is a prefix of
+        theirs). The one SQL definition; `Service.serves` and `Service.reaches` are its twins."""
+        prefixes = [area.pcode[:i] for i in range(2, len(area.pcode) + 1)]
+        return self.filter(
+            models.Q(areas__pcode__in=prefixes) | models.Q(areas__pcode__startswith=area.pcode)
+        ).distinct()
+
+
 class Service(BaseModel):
     """A service one organisation provides in some areas, for some people."""
 
@@ -167,6 +178,8 @@ class Service(BaseModel):
         help_text=_("The provider's case worker to whom referrals are addressed by name."),
     )
 
+    objects = ServiceQuerySet.as_manager()
+
     class Meta:
         ordering = ["provider__acronym", "service_type", "code"]
         verbose_name = _("service")
@@ -188,7 +201,15 @@ class Service(BaseModel):
         return self.status == self.Status.ACTIVE
 
     def serves(self, area) -> bool:
+        """Does the service serve all of the area? (uses prefetched areas)"""
         return any(area.pcode.startswith(a.pcode) for a in self.areas.all())
+
+    def reaches(self, area) -> bool:
+        """Does it serve the area or part of it? (the Python twin of `serving`)"""
+        return any(
+            area.pcode.startswith(a.pcode) or a.pcode.startswith(area.pcode)
+            for a in self.areas.all()
+        )
 
     def target_labels(self) -> list[str]:
         labels = dict(TargetGroup.choices)

@@ -8,7 +8,6 @@ among the services of that type that serve the pathway's area. Blank rows are ig
 from __future__ import annotations
 
 from django import forms
-from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from passerelle.geography.models import Area
@@ -31,12 +30,8 @@ def serving(area: Area):
     """Every service (any status) that serves the area: one of its areas contains the area
     (its P-code is a prefix of the area's) or lies within it (the area's P-code is a prefix
     of its own)."""
-    prefixes = [area.pcode[:i] for i in range(2, len(area.pcode) + 1)]
     return (
-        Service.objects.filter(
-            Q(areas__pcode__in=prefixes) | Q(areas__pcode__startswith=area.pcode)
-        )
-        .distinct()
+        Service.objects.serving(area)
         .select_related("provider")
         .order_by("service_type", "provider__acronym", "code")
     )
@@ -45,7 +40,7 @@ def serving(area: Area):
 def covers_whole(service: Service, area: Area) -> bool:
     """Whether the service serves all of the area (not only some of the areas within it).
     Uses the prefetched areas of the service."""
-    return any(area.pcode.startswith(a.pcode) for a in service.areas.all())
+    return service.serves(area)
 
 
 def prefill(area: Area, need: str, candidates: list[Service], slots: int = SLOTS) -> list[dict]:

@@ -47,15 +47,12 @@ PREFETCH = "steps__pathway_options__service__provider", "steps__pathway_options_
 
 def _serves(service: Service, area: Area) -> bool:
     """One of the service's areas contains the area or lies within it (prefetched areas)."""
-    return any(
-        area.pcode.startswith(a.pcode) or a.pcode.startswith(area.pcode)
-        for a in service.areas.all()
-    )
+    return service.reaches(area)
 
 
 def _partial_areas(service: Service, area: Area) -> list[Area]:
     """The areas within `area` the service serves, when it does not serve all of it."""
-    if any(area.pcode.startswith(a.pcode) for a in service.areas.all()):
+    if service.serves(area):
         return []
     return [a for a in service.areas.all() if a.pcode.startswith(area.pcode)]
 

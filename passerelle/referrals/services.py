@@ -748,7 +748,7 @@ def save_pathway(actor, *, area, need: str, steps: list[dict], notes: str = "") 
                     field="steps",
                 )
         for service in services:
-            if not _serves_either_way(service, area):
+            if not service.reaches(area):
                 raise DomainError(
                     _("Step %(n)s: “%(service)s” does not serve %(area)s.")
                     % {"n": position, "service": service.name, "area": area},
@@ -777,15 +777,6 @@ def save_pathway(actor, *, area, need: str, steps: list[dict], notes: str = "") 
         detail={"area": area.pcode, "need": need, "steps": len(steps)},
     )
     return pathway
-
-
-def _serves_either_way(service, area) -> bool:
-    """A region's service serves its cercles; a cercle's service belongs in its region's
-    pathway."""
-    return any(
-        area.pcode.startswith(a.pcode) or a.pcode.startswith(area.pcode)
-        for a in service.areas.all()
-    )
 
 
 def pathway_for(area, need: str):

@@ -52,11 +52,7 @@ def filter_services(queryset, data: dict):
             Q(name__icontains=q) | Q(code__icontains=q) | Q(description__icontains=q)
         )
     if data.get("area"):
-        area = data["area"]
-        prefixes = [area.pcode[:i] for i in range(2, len(area.pcode) + 1)]
-        queryset = queryset.filter(
-            Q(areas__pcode__in=prefixes) | Q(areas__pcode__startswith=area.pcode)
-        ).distinct()
+        queryset = queryset.serving(data["area"])
     if data.get("service_type"):
         queryset = queryset.filter(service_type=data["service_type"])
     if data.get("provider"):

@@ -87,6 +87,13 @@ class Command(BaseCommand):
                 )
                 % {"reference": "PC-MINUSMA-2013-01"}
             )
+            write(
+                _(
+                    "Referrals: sign in as unfpa.case_worker to answer the referrals to UNFPA's "
+                    "services, as drc.case_worker to refer a survivor, as unhcr.im_officer to "
+                    "keep the service mapping; “Response gaps” shows where needs meet no service."
+                )
+            )
 
     def print_logins(self):
         write = self.stdout.write
