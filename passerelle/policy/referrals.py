@@ -66,6 +66,12 @@ def has_referral_consent(person) -> bool:
     again replaces the earlier one, so the referral relies on the person, not on one row.)"""
     from passerelle.incidents.models import Consent
 
+    prefetched = getattr(person, "_prefetched_objects_cache", {}).get("consents")
+    if prefetched is not None:  # lists prefetch them: no query per row
+        return any(
+            c.scope == Consent.Scope.REFERRAL and c.given and c.withdrawn_at is None
+            for c in prefetched
+        )
     return Consent.objects.filter(
         person=person, scope=Consent.Scope.REFERRAL, given=True, withdrawn_at__isnull=True
     ).exists()
@@ -187,7 +193,7 @@ def redact_referral(user, referral, *, audit_reads: bool = True) -> dict:
         values["age"] = person.age if level >= 3 else None
         values["disability"] = person.get_disability_display()
     if "area" in shown:
-        values["area"] = _coarse_area(referral.incident.area, level)
+        values["area"] = _coarse_area(person.incident.area, level)
     if "code" in shown:
         values["code"] = person.code
     if "summary" in shown:

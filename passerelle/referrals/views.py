@@ -275,8 +275,16 @@ def referral_list(request, box: str = "received"):
             qs = qs.filter(status=form.cleaned_data["status"])
         if form.cleaned_data.get("service_type"):
             qs = qs.filter(service__service_type=form.cleaned_data["service_type"])
-    qs = qs.select_related(
-        "service", "provider", "sender", "person__age_group", "incident__area", "protocol"
+    qs = (
+        qs.select_related(
+            "service", "provider", "sender", "person__age_group", "person__incident__area__parent"
+        )
+        .select_related("protocol")
+        .prefetch_related(
+            # what the policy reads per row: consents, and who is named on the incident
+            "person__consents",
+            "person__incident__need_to_know",
+        )
     )
     page = Paginator(qs, settings.PASSERELLE_PAGE_SIZE).get_page(request.GET.get("page"))
     rows = [

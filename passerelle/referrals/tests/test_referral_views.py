@@ -170,3 +170,29 @@ def test_home_counts_what_awaits_each_side(world, monitor, person, client_for):
         "overdue referrals": 1,
     }
     assert figures(monitor) == {"open referrals you sent": 1, "overdue referrals": 1}
+
+
+@pytest.mark.parametrize("box", ["received", "sent"])
+def test_the_boxes_read_no_more_with_more_rows(world, monitor, person, client_for, box):
+    """The policy's per-row checks read prefetched data: the query count does not grow."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from passerelle.incidents.tests.factories import person_factory
+
+    user = world["receiver"] if box == "received" else monitor
+    client = client_for(user)
+
+    def queries() -> int:
+        with CaptureQueriesContext(connection) as captured:
+            assert client.get(f"/referrals/{box}/").status_code == 200
+        return len(captured)
+
+    consent(monitor, person)
+    refer(monitor, person, world["medical"])
+    one = queries()
+    for n in range(6):
+        other = person_factory(monitor, person.incident, full_name=f"Personne {n}")
+        consent(monitor, other)
+        refer(monitor, other, world["medical"])
+    assert queries() == one
