@@ -95,9 +95,12 @@ INSTALLED_APPS = [
     "passerelle.accounts",
     "passerelle.vocabularies",
     "passerelle.geography",
+    "passerelle.directory",
     "passerelle.incidents",
     "passerelle.sharing",
     "passerelle.referrals",
+    "passerelle.inforequests",
+    "passerelle.coordination",
     "passerelle.demo",
 ]
 

@@ -13,6 +13,9 @@ urlpatterns = [
     path("incidents/", include("passerelle.incidents.urls")),
     path("sharing/", include("passerelle.sharing.urls")),
     path("referrals/", include("passerelle.referrals.urls")),
+    path("directory/", include("passerelle.directory.urls")),
+    path("requests/", include("passerelle.inforequests.urls")),
+    path("coordination/", include("passerelle.coordination.urls")),
     path("i18n/setlang/", set_language, name="set_language"),
     path("admin/", admin_site.urls),
 ]

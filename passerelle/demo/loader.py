@@ -136,6 +136,14 @@ USERS = [
     # providers' case workers, who receive referrals by name
     ("unfpa.case_worker", "UNFPA", R.CASE_WORKER),
     ("unicef.case_worker", "UNICEF", R.CASE_WORKER),
+    # thematic focal points, to whom requests for information or action are routed
+    ("unhcr.focal_point", "UNHCR", R.FOCAL_POINT),
+    ("unicef.focal_point", "UNICEF", R.FOCAL_POINT),
+    ("unfpa.focal_point", "UNFPA", R.FOCAL_POINT),
+    ("cpa.focal_point", "MINUSMA-CPA", R.FOCAL_POINT),
+    ("wpa.focal_point", "MINUSMA-WPA", R.FOCAL_POINT),
+    ("poc.focal_point", "MINUSMA-POC", R.FOCAL_POINT),
+    ("ocha.im_officer", "OCHA", R.IM_OFFICER),
 ]
 ENGLISH_SPEAKERS = {
     "drc.viewer",
@@ -148,6 +156,9 @@ ENGLISH_SPEAKERS = {
     "hrd.admin",
     "cpa.verifier",
     "sysadmin",
+    "cpa.focal_point",
+    "wpa.focal_point",
+    "poc.focal_point",
 }
 
 

@@ -498,6 +498,13 @@ STAFF_NAMES = {
     "unicef.admin": ("Mariam", "Coulibaly"),
     "unfpa.admin": ("Aïssata", "Keïta"),
     "unfpa.case_worker": ("Fanta", "Coulibaly"),
+    "unhcr.focal_point": ("Mariam", "Sangaré"),
+    "unicef.focal_point": ("Boubacar", "Cissé"),
+    "unfpa.focal_point": ("Aminata", "Konaté"),
+    "cpa.focal_point": ("Claire", "Ndiaye"),
+    "wpa.focal_point": ("Esther", "Mensah"),
+    "poc.focal_point": ("James", "Okello"),
+    "ocha.im_officer": ("Sophie", "Marchand"),
     "unicef.case_worker": ("Mamadou", "Sangaré"),
     "addf.admin": ("Fanta", "Konaté"),
 }

@@ -55,6 +55,26 @@ ACTIONS = {
     "referral.respond": _(
         "Receive referrals addressed to one's organisation's services and answer them"
     ),
+    "directory.view": _(
+        "Read the directory: thematic areas, focal points, strategy objectives, points d'entrée"
+    ),
+    "focalpoint.manage": _("Name one's organisation's focal points and describe its role"),
+    "directory.manage": _(
+        "Maintain the whole directory: every organisation's focal points, objectives, profiles"
+    ),
+    "request.view": _("Read the requests one's organisation made or received"),
+    "request.create": _("Ask another organisation for information or action"),
+    "request.answer": _("Acknowledge, answer or decline the requests made to one's organisation"),
+    "coordination.view": _(
+        "Read coordination bodies, trainings, and the meetings of bodies one's organisation sits in"
+    ),
+    "coordination.manage": _(
+        "Record the meetings, decisions and action points of bodies one's organisation chairs, "
+        "and its trainings"
+    ),
+    "risk.manage": _(
+        "Keep one's organisation's engagement risk register (humanitarian principles)"
+    ),
     "admin.access": _("Use the system administration site"),
 }
 
@@ -65,6 +85,9 @@ _VIEW = {
     "protocol.view",
     "aggregate.view",
     "service.view",
+    "directory.view",
+    "request.view",
+    "coordination.view",
 }
 _SHARE = {"incident.share", "incident.export"}
 
@@ -74,7 +97,7 @@ ROLES: dict[str, Role] = {
         4,
         frozenset(
             _VIEW
-            | {"breakglass.request", "referral.create"}
+            | {"breakglass.request", "referral.create", "request.create"}
             | {
                 "incident.create",
                 "incident.edit",
@@ -92,6 +115,7 @@ ROLES: dict[str, Role] = {
         frozenset(
             _VIEW
             | {"incident.share", "breakglass.request", "referral.create", "referral.respond"}
+            | {"request.create"}
             | {"person.view", "person.edit", "person.view_identity", "consent.record"}
         ),
         _("Follows up survivors; sees identities they need to know"),
@@ -101,18 +125,26 @@ ROLES: dict[str, Role] = {
         frozenset(
             _VIEW
             | _SHARE
-            | {"breakglass.request", "referral.create"}
+            | {"breakglass.request", "referral.create", "request.create"}
             | {"incident.edit", "incident.verify", "person.view", "person.view_identity"}
         ),
         _("Verifies incidents; sees identities they need to know"),
     ),
     "im_officer": Role(
         2,
-        frozenset(_VIEW | {"incident.export", "servicemap.manage"}),
+        frozenset(
+            _VIEW
+            | {"incident.export", "servicemap.manage", "directory.manage"}
+            | {"request.create", "request.answer", "coordination.manage", "risk.manage"}
+        ),
         _("Analyses de-identified incidents and statistics"),
     ),
     "focal_point": Role(
-        2, frozenset(_VIEW), _("Thematic focal point; reads de-identified incidents")
+        2,
+        frozenset(
+            _VIEW | {"request.create", "request.answer", "coordination.manage", "risk.manage"}
+        ),
+        _("Thematic focal point: answers requests; reads de-identified incidents"),
     ),
     "org_admin": Role(
         3,
@@ -122,6 +154,8 @@ ROLES: dict[str, Role] = {
             | {"incident.manage_access", "audit.view", "person.view"}
             | {"protocol.manage", "protocol.approve", "breakglass.review"}
             | {"service.manage", "referral.respond"}
+            | {"focalpoint.manage", "request.create", "request.answer"}
+            | {"coordination.manage", "risk.manage"}
         ),
         _("Manages the organisation's members, need-to-know lists and audit; no identities"),
     ),
@@ -129,7 +163,7 @@ ROLES: dict[str, Role] = {
         1,
         frozenset(
             {"dashboard.view", "area.view", "admin.access", "protocol.view", "protocol.manage"}
-            | {"service.view"}
+            | {"service.view", "directory.view"}
         ),
         _("Runs the platform (organisations, users, vocabularies, areas); no case data"),
     ),

@@ -1,0 +1,312 @@
+"""Requests for information or action: who reads a request, who answers it, and which
+requests are refused before they are filed.
+
+- **Read.** Holders of `request.view` in the asking or the addressed organisation read the
+  request, its answer and history. The asker's sister components (organisations with the same
+  parent, e.g. the mission's human-rights, child-protection and women-protection components)
+  read what was asked, so that one component sees that another already asked; they read the
+  answer only when it is an aggregate (level 0–1), never the records shared in answer.
+- **Answer.** Holders of `request.answer` in the addressed organisation.
+- **Refusals** (`assess_request`). A request never bypasses a protocol: asking for
+  incident-level data (level 2–3) needs a protocol in force between the two organisations that
+  gives the asker a rule for the data category, at that level, for the declared purpose, over
+  the area. Identities (level 4) are never given in answer to a request: they are shared case by
+  case, with consent, by a disclosure to a named person. Purposes that amount to intelligence
+  gathering are refused at every level, whether declared or apparent from the text.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+from django.db.models import Q
+from django.http import Http404
+from django.utils.translation import gettext as _
+
+from .gate import audit_refusal, organisations
+from .purposes import FORBIDDEN, Purpose
+
+MAX_REQUEST_LEVEL = 3
+AGGREGATE_LEVEL = 1
+
+# Phrases that ask for intelligence rather than protection information (compared without
+# accents or case). A request that uses them is refused with the phrase named, so that the
+# asker can say what they need for protection instead.
+INTELLIGENCE_PHRASES = [
+    "renseignement militaire",
+    "renseignements militaires",
+    "collecte de renseignement",
+    "recherche de renseignement",
+    "fins de renseignement",
+    "military intelligence",
+    "intelligence gathering",
+    "intelligence purposes",
+    "for intelligence",
+    "ciblage militaire",
+    "military targeting",
+    "airstrike targets",
+    "position des groupes arm",
+    "positions des groupes arm",
+    "localisation des groupes arm",
+    "position of armed group",
+    "positions of armed group",
+    "location of armed group",
+    "locations of armed group",
+    "mouvements des groupes arm",
+    "movements of armed group",
+    "armed group movements",
+    "identite des informateurs",
+    "identites des informateurs",
+    "noms des informateurs",
+    "names of informants",
+    "identity of informants",
+    "identities of informants",
+    "sympathisants des groupes",
+    "sympathisers of armed",
+    "sympathizers of armed",
+    "collaborateurs des groupes arm",
+    "collaborators of armed",
+    "liste des combattants",
+    "list of combatants",
+    "noms des auteurs presumes",
+    "names of alleged perpetrators",
+    "names of suspects",
+    "noms des suspects",
+    "caches d'armes",
+    "caches d armes",
+    "weapons caches",
+    "arms caches",
+    "depots d'armes",
+]
+
+
+def _plain(text: str) -> str:
+    text = unicodedata.normalize("NFKD", (text or "").lower())
+    text = "".join(c for c in text if not unicodedata.combining(c))
+    return re.sub(r"\s+", " ", text)
+
+
+def intelligence_phrases(*texts: str) -> list[str]:
+    """The phrases of the list that appear in the texts."""
+    plain = " ".join(_plain(t) for t in texts)
+    return [p for p in INTELLIGENCE_PHRASES if re.search(r"(?<![a-z])" + re.escape(p), plain)]
+
+
+def sisters(organisation) -> set[int]:
+    """The organisation, its parent and the parent's other children (a mission's components)."""
+    from passerelle.accounts.models import Organisation
+
+    ids = {organisation.pk}
+    if organisation.parent_id:
+        ids.add(organisation.parent_id)
+        ids |= set(
+            Organisation.objects.filter(parent_id=organisation.parent_id).values_list(
+                "pk", flat=True
+            )
+        )
+    else:
+        ids |= set(
+            Organisation.objects.filter(parent_id=organisation.pk).values_list("pk", flat=True)
+        )
+    return ids
+
+
+def _org_ids(user, action: str = "request.view") -> set[int]:
+    return {o.pk for o in organisations(user, action)}
+
+
+def _family_ids(user) -> set[int]:
+    family = set()
+    for org in organisations(user, "request.view"):
+        family |= sisters(org)
+    return family
+
+
+def scope_requests(user, queryset=None, box: str = "all"):
+    """Requests the user may read: `made` (asked by their organisations), `received`
+    (addressed to them), `related` (asked by sister components), `all` (any of these)."""
+    from passerelle.inforequests.models import Request
+
+    queryset = Request.objects.all() if queryset is None else queryset
+    own = _org_ids(user)
+    if not own:
+        return queryset.none().mark_scoped()
+    made, received = Q(asker_id__in=own), Q(addressee_id__in=own)
+    related = Q(asker_id__in=_family_ids(user))
+    condition = {
+        "made": made,
+        "received": received,
+        "related": related & ~made & ~received,
+        "all": made | received | related,
+    }[box]
+    return queryset.filter(condition).mark_scoped()
+
+
+def relation(user, request) -> str | None:
+    """How the user stands to the request: "asker", "addressee", "sister" or None."""
+    own = _org_ids(user)
+    if request.asker_id in own:
+        return "asker"
+    if request.addressee_id in own:
+        return "addressee"
+    if own and request.asker_id in _family_ids(user):
+        return "sister"
+    return None
+
+
+def get_request_or_404(user, public_id):
+    """The request if the user may read it; a 404 (audited) otherwise, the same as missing."""
+
+    found = (
+        scope_requests(user)
+        .filter(public_id=public_id)
+        .select_related(
+            "asker", "addressee", "thematic_area", "area", "focal_point", "assignee", "asked_by"
+        )
+    )
+    request = found.first()
+    if request is None:
+        audit_refusal(user, "request.view", None, reason=f"request {public_id}")
+        raise Http404
+    return request
+
+
+def sees_answer(user, request) -> bool:
+    """The asker and the addressee read the answer; sister components only an aggregate one."""
+    standing = relation(user, request)
+    if standing in ("asker", "addressee"):
+        return True
+    return (
+        standing == "sister"
+        and request.answer_level is not None
+        and request.answer_level <= AGGREGATE_LEVEL
+        and not request.answer_disclosures.exists()
+    )
+
+
+def may_answer(user, request) -> bool:
+    return request.addressee_id in _org_ids(user, "request.answer")
+
+
+def may_follow_up(user, request) -> bool:
+    """Close or withdraw: someone of the asking organisation who may ask."""
+    return request.asker_id in _org_ids(user, "request.create")
+
+
+def covering_protocols(asker, addressee, *, data_category: str, purpose: str, area, level: int):
+    """Protocols in force to which both organisations are parties and which give the asker a
+    rule for the data category allowing the level and the purpose, over (part of) the area."""
+    from passerelle.sharing.models import Protocol
+
+    found = []
+    candidates = (
+        Protocol.objects.in_force()
+        .filter(parties__organisation=asker)
+        .filter(parties__organisation=addressee)
+        .distinct()
+        .with_terms()
+    )
+    for protocol in candidates:
+        rule = protocol.rule(protocol.party_roles(asker), data_category)
+        if rule is None or rule.max_level < level or purpose not in rule.purposes:
+            continue
+        if not protocol.party_roles(addressee):
+            continue
+        if area is not None and not any(
+            area.pcode.startswith(a.pcode) or a.pcode.startswith(area.pcode)
+            for a in protocol.areas.all()
+        ):
+            continue
+        found.append(protocol)
+    return found
+
+
+def assess_request(user, *, asker, addressee, kind, data_category, level, purpose, area, texts):
+    """Every reason the request would be refused (empty: allowed), their codes for the audit
+    log, and the protocol it relies on (None when none is needed)."""
+    reasons, codes = [], []
+
+    def refuse(code, message):
+        codes.append(code)
+        reasons.append(message)
+
+    level = int(level)
+    if asker is None or asker.pk not in _org_ids(user, "request.create"):
+        refuse("not_permitted", _("You may not ask on behalf of this organisation."))
+    if asker is not None and addressee is not None and asker.pk == addressee.pk:
+        refuse("same_organisation", _("A request is addressed to another organisation."))
+    if purpose in FORBIDDEN:
+        refuse(
+            "forbidden_purpose",
+            _(
+                "“%(purpose)s” is not a purpose for which protection information is given: "
+                "information sharing is not intelligence gathering."
+            )
+            % {"purpose": Purpose(purpose).label},
+        )
+    elif purpose not in Purpose.values:
+        refuse("unknown_purpose", _("Choose a purpose."))
+    found = intelligence_phrases(*texts)
+    if found:
+        refuse(
+            "reads_as_intelligence",
+            _(
+                "The request reads as intelligence gathering (“%(phrase)s”). Say what "
+                "protection information you need, and for which response."
+            )
+            % {"phrase": found[0]},
+        )
+    protocol = None
+    if level > MAX_REQUEST_LEVEL:
+        refuse(
+            "identities",
+            _(
+                "Identities are never given in answer to a request: they are shared case by "
+                "case, with the person's consent, with a named person, under a protocol."
+            ),
+        )
+    elif level > AGGREGATE_LEVEL and kind == "information":
+        if not data_category:
+            refuse(
+                "no_category",
+                _("Say which data category you ask for: incident-level data follow a protocol."),
+            )
+        elif asker is not None and addressee is not None and purpose in Purpose.values:
+            protocols = covering_protocols(
+                asker,
+                addressee,
+                data_category=data_category,
+                purpose=purpose,
+                area=area,
+                level=level,
+            )
+            if protocols:
+                protocol = protocols[0]
+            else:
+                refuse(
+                    "no_protocol",
+                    _(
+                        "No information-sharing protocol in force between %(asker)s and "
+                        "%(addressee)s allows %(category)s at level %(level)s for this purpose "
+                        "in this area. Ask for aggregate figures (level 1), or for a protocol."
+                    )
+                    % {
+                        "asker": asker.acronym,
+                        "addressee": addressee.acronym,
+                        "category": dict(_categories()).get(data_category, data_category),
+                        "level": level,
+                    },
+                )
+    return reasons, codes, protocol
+
+
+def _categories():
+    from passerelle.incidents.models import DataCategory
+
+    return DataCategory.choices
+
+
+def refuse_outsider(user, request) -> None:
+    audit_refusal(user, "request.answer", None, reason=f"request {request.public_id}")
+    raise Http404
