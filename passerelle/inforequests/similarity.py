@@ -54,7 +54,7 @@ CONCEPTS = {
     "recruit": "recrutement recrutes recrute recruter enrolement enroles utilisation "
     "recruitment recruited recruiting enlistment enrolled association associated",
     "caafag": "eafga caafag",
-    "uasc": "ena non-accompagnes separes uasc unaccompanied separated",
+    "uasc": "ena accompagnes separes uasc unaccompanied separated",
     "school": "ecole ecoles scolaire scolaires classe classes school schools classroom education",
     "hospital": "hopital hopitaux centre sante cscom csref hospital hospitals clinic health",
     "attack": "attaque attaques attaquer attack attacks attacked assault",
@@ -170,7 +170,7 @@ CONCEPTS = {
     "deploy": "deployer deploiement deploy deployment",
 }
 
-_WORD = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
+_WORD = re.compile(r"[a-z0-9]+")
 
 
 def _plain(text: str) -> str:
