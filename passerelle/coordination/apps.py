@@ -6,3 +6,10 @@ class CoordinationConfig(AppConfig):
     name = "passerelle.coordination"
     verbose_name = _("Coordination")
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self):
+        from passerelle.core import notify
+
+        from . import services
+
+        notify.MESSAGES.update(services.MESSAGES)

@@ -32,7 +32,10 @@ from passerelle.incidents.models import Consent, Incident, VerificationStatus
 from passerelle.vocabularies.models import Term
 
 from . import names, narratives, otp
+from .coordination import load_coordination
+from .directory import load_directory
 from .referrals import load_referrals
+from .requests import load_requests
 from .sharing import load_sharing
 
 SEED = 2013
@@ -411,6 +414,9 @@ class Result:
     named: int = 0
     protocols: dict = field(default_factory=dict)  # what load_sharing did
     referrals: dict = field(default_factory=dict)  # what load_referrals did
+    directory: dict = field(default_factory=dict)  # what load_directory did
+    coordination: dict = field(default_factory=dict)  # what load_coordination did
+    requests: dict = field(default_factory=dict)  # what load_requests did
     timings: dict = field(default_factory=dict)
 
     @property
@@ -871,5 +877,12 @@ def load_demo(
     mark = time.perf_counter()
     result.referrals = load_referrals(orgs, users)
     result.timings["referrals"] = time.perf_counter() - mark
+    mark = time.perf_counter()
+    result.directory = load_directory(orgs, users)
+    result.coordination = load_coordination(orgs, users)
+    result.timings["directory_coordination"] = time.perf_counter() - mark
+    mark = time.perf_counter()
+    result.requests = load_requests(orgs, users)
+    result.timings["requests"] = time.perf_counter() - mark
     result.timings["total"] = time.perf_counter() - start
     return result

@@ -117,8 +117,9 @@ class Register:
         found = services.suggestions(user, draft, limit=1)
         learning = min(0.7, 0.15 + 0.06 * (day.year * 12 + day.month - 2013 * 12 - 8))
         if settle and found and rng.random() < learning:
-            reuse = services.reuse_request(user, found[0].candidate, organisation=asker,
-                                           subject=subject)
+            reuse = services.reuse_request(
+                user, found[0].candidate, organisation=asker, subject=subject
+            )
             Reuse.objects.filter(pk=reuse.pk).update(at=_at(day, rng))
             self.done["reused"] += 1
             return None
@@ -165,8 +166,10 @@ class Register:
             moments["declined"] = closed
             fields["closed_at"] = closed
         else:
-            if earlier is not None and earlier.status in ("answered", "closed") and (
-                earlier.addressee_id == request.addressee_id
+            if (
+                earlier is not None
+                and earlier.status in ("answered", "closed")
+                and (earlier.addressee_id == request.addressee_id)
             ):
                 services.answer_with_earlier(answerer, request, earlier=earlier)
                 answered = acknowledged + dt.timedelta(hours=rng.randint(1, 20))

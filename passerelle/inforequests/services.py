@@ -6,9 +6,10 @@ earlier answer, close, withdraw, remind. Every write is audited; refusals too.
 from __future__ import annotations
 
 import datetime as dt
+import posixpath
 import statistics
 from collections import Counter, defaultdict
-from urllib.parse import urlsplit
+from urllib.parse import unquote, urlsplit
 
 from django.db.models import Q
 from django.urls import NoReverseMatch, reverse
@@ -96,8 +97,10 @@ def _next_reference() -> str:
 
 def suggestions(user, draft: similarity.Draft, *, limit: int = 5, exclude=None):
     """Earlier requests the user may read that ask the same thing as the draft, best first."""
-    candidates = rules.scope_requests(user).select_related(
-        "asker", "addressee", "thematic_area", "area"
+    candidates = (
+        rules.scope_requests(user)
+        .select_related("asker", "addressee", "thematic_area", "area")
+        .defer("area__geometry")  # boundaries weigh hundreds of kilobytes
     )
     if exclude is not None:
         candidates = candidates.exclude(pk=exclude.pk)
@@ -321,7 +324,10 @@ def _check_link(link: str) -> str:
     if not link:
         return ""
     parts = urlsplit(link)
-    if parts.scheme or parts.netloc or not parts.path.startswith(statistics_path()):
+    # the path as the browser will resolve it ("/sharing/aggregates/../../admin/" is not a
+    # statistics page)
+    path = posixpath.normpath(unquote(parts.path)) + "/"
+    if parts.scheme or parts.netloc or "\\" in link or not path.startswith(statistics_path()):
         raise DomainError(
             _("Link only to a statistics page of Passerelle (it starts with %(path)s).")
             % {"path": statistics_path()},
@@ -443,8 +449,10 @@ def answer_with_earlier(actor, request: Request, *, earlier: Request) -> Request
         earlier.answer or earlier.answer_link
     ):
         raise DomainError(_("The earlier request has no answer yet."))
+    # The earlier answer keeps its level: an answer written at level 2 is not an aggregate
+    # because the new request asks for one (_answer refuses it above the level asked).
     request.duplicate_of = earlier
-    level = min(earlier.answer_level if earlier.answer_level is not None else 1, request.level)
+    level = earlier.answer_level if earlier.answer_level is not None else rules.AGGREGATE_LEVEL
     return _answer(
         actor,
         request,

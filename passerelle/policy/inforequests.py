@@ -87,10 +87,20 @@ def _plain(text: str) -> str:
     return re.sub(r"\s+", " ", text)
 
 
+def _words(text: str) -> str:
+    """The text without accents or case, punctuation (straight or curly apostrophes,
+    hyphens...) read as a space: "caches d’armes" and "intelligence-gathering" meet the list."""
+    return " " + re.sub(r"[^a-z0-9]+", " ", _plain(text)).strip() + " "
+
+
 def intelligence_phrases(*texts: str) -> list[str]:
     """The phrases of the list that appear in the texts."""
-    plain = " ".join(_plain(t) for t in texts)
-    return [p for p in INTELLIGENCE_PHRASES if re.search(r"(?<![a-z])" + re.escape(p), plain)]
+    plain = " ".join(_words(t) for t in texts)
+    found = []
+    for phrase in INTELLIGENCE_PHRASES:
+        if " " + _words(phrase).strip() in plain and phrase not in found:
+            found.append(phrase)
+    return found
 
 
 def sisters(organisation) -> set[int]:
@@ -164,6 +174,7 @@ def get_request_or_404(user, public_id):
         .select_related(
             "asker", "addressee", "thematic_area", "area", "focal_point", "assignee", "asked_by"
         )
+        .defer("area__geometry")
     )
     request = found.first()
     if request is None:
@@ -208,8 +219,16 @@ def covering_protocols(asker, addressee, *, data_category: str, purpose: str, ar
         .with_terms()
     )
     for protocol in candidates:
-        rule = protocol.rule(protocol.party_roles(asker), data_category)
-        if rule is None or rule.max_level < level or purpose not in rule.purposes:
+        roles = protocol.party_roles(asker)
+        # any of the asker's rules for the category may allow it (not only the most generous:
+        # a narrower rule may be the one that names the purpose)
+        if not any(
+            r.party_role in roles
+            and r.data_category == data_category
+            and r.max_level >= level
+            and purpose in r.purposes
+            for r in protocol.rules.all()
+        ):
             continue
         if not protocol.party_roles(addressee):
             continue

@@ -94,6 +94,15 @@ class Command(BaseCommand):
                     "keep the service mapping; “Response gaps” shows where needs meet no service."
                 )
             )
+            write(
+                _(
+                    "Requests: sign in as unhcr.focal_point to answer the mission's requests "
+                    "(Requests → Received, and Metrics for the burden), as wpa.focal_point to "
+                    "ask one and see earlier requests suggested; “Directory” prints the points "
+                    "d'entrée; “Coordination” holds bodies, action points, the engagement risk "
+                    "register and the training mapping."
+                )
+            )
 
     def print_logins(self):
         write = self.stdout.write

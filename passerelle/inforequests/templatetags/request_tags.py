@@ -1,0 +1,52 @@
+"""The requests register on other pages: the home dashboard's cards (`{% request_cards %}`)
+and the colour of a request's status."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django import template
+from django.db.models import Count, Q
+from django.utils import timezone
+
+from passerelle import policy
+from passerelle.inforequests.models import Request, RequestQuerySet
+from passerelle.policy.inforequests import scope_requests
+
+register = template.Library()
+
+# The status badges share the referrals' colours (static/css/passerelle.css).
+STATUS_CLASSES = {
+    Request.Status.OPEN: "referral-sent",
+    Request.Status.ACKNOWLEDGED: "referral-acknowledged",
+    Request.Status.ANSWERED: "referral-provided",
+    Request.Status.DECLINED: "referral-declined",
+    Request.Status.CLOSED: "referral-closed",
+}
+
+
+@register.filter
+def request_status_class(status: str) -> str:
+    return f"request-{status} {STATUS_CLASSES.get(status, '')}".strip()
+
+
+@register.inclusion_tag("inforequests/_home_cards.html", takes_context=True)
+def request_cards(context):
+    """The home dashboard's request figures (one query): requests waiting for an answer (to
+    the user's organisation if they answer requests, else from it), overdue ones on either
+    side, and answers given or received in the last seven days."""
+    user = context["request"].user
+    may_answer = policy.can(user, "request.answer")
+    may_ask = policy.can(user, "request.create")
+    if not (may_answer or may_ask):
+        return {"cards": {}}
+    received = scope_requests(user, box="received")
+    made = scope_requests(user, box="made")
+    waiting_box = received if may_answer else made
+    pending = Q(status__in=RequestQuerySet.OPEN)
+    cards = (made | received).aggregate(
+        waiting=Count("pk", filter=pending & Q(pk__in=waiting_box.values("pk"))),
+        overdue=Count("pk", filter=pending & Q(due_on__lt=timezone.localdate())),
+        answered=Count("pk", filter=Q(answered_at__gte=timezone.now() - dt.timedelta(days=7))),
+    )
+    return {"cards": cards, "may_answer": may_answer}
