@@ -882,7 +882,7 @@ def load_demo(
     result.coordination = load_coordination(orgs, users)
     result.timings["directory_coordination"] = time.perf_counter() - mark
     mark = time.perf_counter()
-    result.requests = load_requests(orgs, users)
+    result.requests = load_requests(orgs, users, small=incidents <= SMALL_INCIDENTS)
     result.timings["requests"] = time.perf_counter() - mark
     result.timings["total"] = time.perf_counter() - start
     return result

@@ -69,8 +69,9 @@ def _statistics_link(need, start, end) -> str:
 
 
 class Register:
-    def __init__(self, orgs, users, rng):
+    def __init__(self, orgs, users, rng, *, months=MONTHS, recent=RECENT):
         self.orgs, self.users, self.rng = orgs, users, rng
+        self.months, self.recent_count = months, recent
         self.themes = {t.code: t for t in ThematicArea.objects.all()}
         self.areas = {a.pcode: a for a in Area.objects.filter(level__lte=2).only("pk", "pcode")}
         self.names = {
@@ -213,7 +214,7 @@ class Register:
     def history(self):
         rng = self.rng
         plans = []
-        for index in range(MONTHS):
+        for index in range(self.months):
             month = _month(index)
             for need in NEEDS:
                 times = rng.choices([0, 1, 2, 3], weights=[2, 4, 3, 1])[0]
@@ -230,7 +231,7 @@ class Register:
         """Open requests of the last weeks: some due soon, some overdue."""
         rng = self.rng
         today = timezone.localdate()
-        for n in range(RECENT):
+        for n in range(self.recent_count):
             need = NEEDS[n % len(NEEDS)]
             asker = rng.choice(need["askers"])
             day = today - dt.timedelta(days=rng.randint(1, 24))
@@ -269,13 +270,15 @@ class Register:
                 self.done["refused"] += 1
 
 
-def load_requests(orgs, users, seed: int = SEED) -> dict:
+def load_requests(orgs, users, seed: int = SEED, *, small: bool = False) -> dict:
     """Load the register once (idempotent: nothing happens when requests exist)."""
     with unscoped():
         if Request.objects.exists():
             return {}
     start = time.perf_counter()
-    register = Register(orgs, users, random.Random(seed))
+    # The small demo (tests) keeps two months and a few open requests.
+    sizes = {"months": 2, "recent": 4} if small else {}
+    register = Register(orgs, users, random.Random(seed), **sizes)
     with mail_muted(), transaction.atomic():
         register.history()
         register.recent()
