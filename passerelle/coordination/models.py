@@ -19,6 +19,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from passerelle.core.models import BaseModel
+from passerelle.core.periods import PeriodMixin, PeriodQuerySet
 
 
 class Body(BaseModel):
@@ -91,7 +92,7 @@ class Body(BaseModel):
         )
 
 
-class BodyMembership(models.Model):
+class BodyMembership(PeriodMixin, models.Model):
     class Status(models.TextChoices):
         MEMBER = "member", _("Member")
         OBSERVER = "observer", _("Observer")
@@ -116,6 +117,8 @@ class BodyMembership(models.Model):
     )
     note = models.CharField(_("what the status means here"), max_length=300, blank=True)
 
+    objects = PeriodQuerySet.as_manager()
+
     class Meta:
         ordering = ["status", "organisation__acronym"]
         constraints = [
@@ -126,10 +129,6 @@ class BodyMembership(models.Model):
 
     def __str__(self):
         return f"{self.organisation.acronym} in {self.body.acronym} ({self.status})"
-
-    def is_current(self, on: dt.date | None = None) -> bool:
-        on = on or timezone.localdate()
-        return self.since <= on and (self.until is None or self.until >= on)
 
 
 class Meeting(BaseModel):

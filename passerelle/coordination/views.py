@@ -21,6 +21,7 @@ from django.views.decorators.http import require_POST
 from passerelle import policy
 from passerelle.accounts.models import Organisation
 from passerelle.core.errors import DomainError, add_to_form
+from passerelle.core.periods import current_q
 from passerelle.policy import coordination as rules
 
 from . import services
@@ -52,10 +53,7 @@ def _forbidden(user, action: str):
 
 
 def _current(prefix: str = "memberships__"):
-    today = timezone.localdate()
-    return Q(**{f"{prefix}since__lte": today}) & (
-        Q(**{f"{prefix}until__isnull": True}) | Q(**{f"{prefix}until__gte": today})
-    )
+    return current_q(prefix=prefix)
 
 
 def _with_counts(queryset):

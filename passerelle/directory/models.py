@@ -10,10 +10,11 @@ import datetime as dt
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
-from django.utils import timezone, translation
+from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 
 from passerelle.core.models import BaseModel
+from passerelle.core.periods import PeriodMixin, PeriodQuerySet
 
 
 def _in_language(obj, field: str) -> str:
@@ -52,13 +53,7 @@ class ThematicArea(models.Model):
         return _in_language(self, "description")
 
 
-class FocalPointQuerySet(models.QuerySet):
-    def current(self, on: dt.date | None = None):
-        on = on or timezone.localdate()
-        return self.filter(since__lte=on).filter(
-            models.Q(until__isnull=True) | models.Q(until__gte=on)
-        )
-
+class FocalPointQuerySet(PeriodQuerySet):
     def covering(self, area):
         """Focal points whose areas contain the area (a P-code prefix of the area's), or who
         cover the whole country (no areas listed)."""
@@ -70,7 +65,7 @@ class FocalPointQuerySet(models.QuerySet):
         ).distinct()
 
 
-class FocalPoint(BaseModel):
+class FocalPoint(PeriodMixin, BaseModel):
     """A person an organisation designates for a thematic area, in some areas, for a period."""
 
     organisation = models.ForeignKey(
@@ -141,10 +136,6 @@ class FocalPoint(BaseModel):
             raise ValidationError({"until": _("The end date cannot be before the start date.")})
         if self.deputy_id and self.deputy_id == self.user_id:
             raise ValidationError({"deputy": _("The deputy must be someone else.")})
-
-    def is_current(self, on: dt.date | None = None) -> bool:
-        on = on or timezone.localdate()
-        return self.since <= on and (self.until is None or self.until >= on)
 
     def covers(self, area) -> bool:
         areas = list(self.areas.all())

@@ -443,8 +443,14 @@ def answer_with_earlier(actor, request: Request, *, earlier: Request) -> Request
     and the statistics link; never the records shared with the earlier asker)."""
     _require_answerer(actor, request)
     _require_status(request, [Request.Status.OPEN, Request.Status.ACKNOWLEDGED])
-    if earlier.pk == request.pk or rules.relation(actor, earlier) not in ("asker", "addressee"):
-        raise DomainError(_("Choose an earlier request your organisation made or received."))
+    # Only an answer the same addressee gave: relaying what another organisation answered
+    # would pass its information on to a third party outside its own protocols.
+    if (
+        earlier.pk == request.pk
+        or earlier.addressee_id != request.addressee_id
+        or rules.relation(actor, earlier) != "addressee"
+    ):
+        raise DomainError(_("Choose an earlier request your organisation received and answered."))
     if earlier.status not in (Request.Status.ANSWERED, Request.Status.CLOSED) or not (
         earlier.answer or earlier.answer_link
     ):

@@ -20,9 +20,9 @@ import datetime as dt
 
 from django.db.models import Q
 from django.http import Http404
-from django.utils import timezone
 
 from passerelle.core import audit
+from passerelle.core.periods import current_q
 
 from .gate import can, organisations
 
@@ -76,10 +76,7 @@ def sitting_condition(org_ids, on: dt.date | None = None, prefix: str = "") -> Q
     or observer, the chair or the co-chair."""
     from passerelle.coordination.models import BodyMembership
 
-    on = on or timezone.localdate()
-    current = BodyMembership.objects.filter(organisation_id__in=org_ids, since__lte=on).filter(
-        Q(until__isnull=True) | Q(until__gte=on)
-    )
+    current = BodyMembership.objects.filter(organisation_id__in=org_ids).filter(current_q(on))
     return (
         Q(**{f"{prefix}chair_id__in": org_ids})
         | Q(**{f"{prefix}co_chair_id__in": org_ids})

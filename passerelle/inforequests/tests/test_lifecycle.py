@@ -245,8 +245,22 @@ def test_an_earlier_request_of_other_organisations_cannot_answer(world, ask, use
         user_with_role("focal_point", world["cps"]), other, answer="x", answer_level=1
     )
     request = ask()
-    with pytest.raises(DomainError, match="made or received"):
+    with pytest.raises(DomainError, match="received and answered"):
         services.answer_with_earlier(world["fp"], request, earlier=other)
+
+
+def test_an_answer_the_organisation_received_is_not_relayed(world, ask, user_with_role):
+    """UNHCR asked AMSS and got an answer; UNHCR may not pass that answer on to HRD as its
+    own: only what the addressee itself answered can answer a repeated request."""
+    unhcr_asks = ask(
+        actor=world["unhcr_monitor"], asker=world["unhcr"], addressee=world["outsider_org"]
+    )
+    services.answer_request(world["outsider"], unhcr_asks, answer="Chiffres AMSS", answer_level=1)
+    request = ask()
+    with pytest.raises(DomainError, match="received and answered"):
+        services.answer_with_earlier(world["fp"], request, earlier=unhcr_asks)
+    request.refresh_from_db()
+    assert request.status == "open" and request.answer == ""
 
 
 def test_an_earlier_detailed_answer_does_not_become_an_aggregate(world, ask, protocol):

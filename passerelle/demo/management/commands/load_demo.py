@@ -97,7 +97,7 @@ class Command(BaseCommand):
             write(
                 _(
                     "Requests: sign in as unhcr.focal_point to answer the mission's requests "
-                    "(Requests → Received, and Metrics for the burden), as wpa.focal_point to "
+                    "(Requests → Received, and Figures for the burden), as wpa.focal_point to "
                     "ask one and see earlier requests suggested; “Directory” prints the points "
                     "d'entrée; “Coordination” holds bodies, action points, the engagement risk "
                     "register and the training mapping."
