@@ -14,6 +14,7 @@ request pairs (`evaluation/request_pairs.json`).
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
 import math
 import re
@@ -21,12 +22,13 @@ import unicodedata
 from collections import Counter
 from dataclasses import dataclass
 from functools import lru_cache
+from pathlib import Path
 
 import snowballstemmer
 
 # A suggestion is shown from this score (chosen on the evaluation set; see evaluate()).
 THRESHOLD = 0.40
-WEIGHTS = {"text": 0.70, "theme": 0.15, "category": 0.15}
+WEIGHTS = {"text": 0.50, "topic": 0.20, "theme": 0.15, "category": 0.15}
 SUBJECT_WEIGHT = 2  # the subject's terms count twice
 
 _STOP = {
@@ -97,8 +99,8 @@ CONCEPTS = {
     "returns returnee returnees returned repatriation repatriated",
     "durable": "solutions durables durable solution integration locale reinstallation "
     "resettlement reintegration",
-    "document": "document documents documentation papiers etat civil acte actes naissance "
-    "carte identite civil registration birth certificate certificates identity card",
+    "document": "papiers acte actes naissance carte identite registration birth certificate "
+    "certificates card",
     "land": "terre terres foncier fonciers fonciere litige litiges ltp hlp land property "
     "dispute disputes propriete proprietes",
     "house": "logement logements maison maisons habitation habitations housing house houses "
@@ -110,6 +112,7 @@ CONCEPTS = {
     "civilian civilians community communities",
     "threat": "menace menaces threat threats danger insecurite insecurity",
     "protection": "protection proteger protect protective",
+    "human_rights": "droit droits homme hommes human right rights",
     "monitor": "monitoring suivi surveillance monitorage monitor monitoring",
     "incident": "incident incidents cas case cases evenement evenements event events",
     "figure": "nombre nombres chiffre chiffres statistique statistiques donnees total totaux "
@@ -138,7 +141,7 @@ CONCEPTS = {
     "flow": "mouvement mouvements flux arrivee arrivees movement movements flow flows "
     "arrival arrivals influx",
     "disability": "handicap handicape handicapes handicapees disability disabilities disabled",
-    "elderly": "age ages agee agees personnes elderly older",
+    "elderly": "agee agees vieillard vieillards elderly older",
     "training": "formation formations formateur former training trainings train trained",
     "capacity": "capacite capacites capacity capacities",
     "gap": "lacune lacunes manque manques gap gaps absence unmet",
@@ -170,7 +173,32 @@ CONCEPTS = {
     "deploy": "deployer deploiement deploy deployment",
 }
 
+# The concepts that name *what* is asked about (children recruited, schools occupied, civil
+# documents, legal aid...), as opposed to how it is asked (figures, a list, a report) or
+# words that qualify it (armed, group, population). Two requests on the same place, period
+# and theme that share few of these ask different things, however many other words they
+# share: the topic score is the Jaccard index of the two sets.
+TOPICS = frozenset(
+    """child recruit caafag uasc school hospital occupy kill maim abduct deny_access rape
+    sexual gbv crsv medical psychosocial legal justice detention torture disappear execution
+    idp refugee return durable document land house mine risk_education service referral
+    training checkpoint extortion cohesion patrol food water disability elderly flow
+    human_rights woman reprisal camp host market capacity gap""".split()
+)
+
 _WORD = re.compile(r"[a-z0-9]+")
+
+# Where and when a request is about is compared on its fields (the area and period gates
+# above): in the text, place names, months, years and quarters say nothing of *what* is asked,
+# and two different asks about the same place and season would look alike through them.
+_MONTHS = set(
+    """janvier fevrier mars avril mai juin juillet aout septembre octobre novembre decembre
+    january february march april june july august september october november december jan feb
+    mar apr jun jul aug sep sept oct nov dec""".split()
+)
+_WHEN_WHERE = re.compile(r"^(?:(?:19|20)\d\d|[tqsh][1-4]|\d{1,2}(?:er)?)$")
+_CONTEXT_CONCEPTS = {"region", "month", "quarter", "week", "year", "north"}
+_PLACE_NAMES = Path(__file__).resolve().parents[1] / "geography" / "data" / "mali" / "names.csv"
 
 
 def _plain(text: str) -> str:
@@ -195,6 +223,24 @@ def _concepts() -> dict[str, str]:
     return table
 
 
+@lru_cache(maxsize=1)
+def _places() -> frozenset[str]:
+    """The words of Mali's region and cercle names, in French and English."""
+    with _PLACE_NAMES.open(encoding="utf-8") as handle:
+        rows = list(csv.DictReader(handle))
+    return frozenset(
+        word
+        for row in rows
+        for name in (row["name_fr"], row["name_en"])
+        for word in _WORD.findall(_plain(name))
+        if len(word) > 2
+    )
+
+
+def _context(word: str) -> bool:
+    return word in _MONTHS or word in _places() or bool(_WHEN_WHERE.match(word))
+
+
 def language(words: list[str]) -> str:
     """ "fr" or "en", by which language's stop words the text uses more."""
     fr = sum(w in _STOP["fr"] for w in words)
@@ -210,16 +256,19 @@ def terms(text: str) -> list[str]:
     stop = _STOP["fr"] | _STOP["en"]
     out = []
     for word in words:
-        if word in stop or len(word) < 2:
+        if word in stop or len(word) < 2 or _context(word):
             continue
-        if word in concepts:
-            out.append("#" + concepts[word])
-            continue
-        if word.isdigit():
+        concept = concepts.get(word)
+        if concept is None and not word.isdigit():
+            stem = _stemmer(lang).stemWord(word)
+            concept = concepts.get(stem)
+            if concept is None:
+                out.append(stem)
+                continue
+        if concept is None:
             out.append(word)
-            continue
-        stem = _stemmer(lang).stemWord(word)
-        out.append("#" + concepts[stem] if stem in concepts else stem)
+        elif concept not in _CONTEXT_CONCEPTS:
+            out.append("#" + concept)
     return out
 
 
@@ -287,6 +336,17 @@ class Suggestion:
     candidate: object
     score: float
     text: float
+    topic: float = 0.0
+
+
+def topics(terms: str) -> frozenset[str]:
+    return frozenset(t[1:] for t in terms.split() if t.startswith("#") and t[1:] in TOPICS)
+
+
+def topic_overlap(a: frozenset[str], b: frozenset[str]) -> float:
+    """Jaccard index of two topic sets; two texts with no topic at all count as the same."""
+    union = a | b
+    return len(a & b) / len(union) if union else 1.0
 
 
 def rank(draft: Draft, candidates: list[Draft], *, threshold: float = THRESHOLD, limit: int = 5):
@@ -295,6 +355,7 @@ def rank(draft: Draft, candidates: list[Draft], *, threshold: float = THRESHOLD,
     query = Counter(draft.terms.split())
     idf = _idf([*counts, query])
     qvec = _vector(query, idf)
+    qtopics = topics(draft.terms)
     found = []
     for candidate, count in zip(candidates, counts, strict=True):
         if not same_place(draft.area_pcode, candidate.area_pcode):
@@ -303,12 +364,18 @@ def rank(draft: Draft, candidates: list[Draft], *, threshold: float = THRESHOLD,
             continue
         cvec = _vector(count, idf)
         text = sum(w * cvec.get(t, 0.0) for t, w in qvec.items())
-        score = WEIGHTS["text"] * text
+        ctopics = topics(candidate.terms)
+        if qtopics and ctopics and not qtopics & ctopics:
+            continue  # both say what they ask about, and it is not the same thing
+        topic = topic_overlap(qtopics, ctopics)
+        score = WEIGHTS["text"] * text + WEIGHTS["topic"] * topic
         score += WEIGHTS["theme"] * (draft.thematic_area == candidate.thematic_area)
         score += WEIGHTS["category"] * bool(
             draft.data_category and draft.data_category == candidate.data_category
         )
         if score >= threshold:
-            found.append(Suggestion(candidate.key, round(score, 3), round(text, 3)))
+            found.append(
+                Suggestion(candidate.key, round(score, 3), round(text, 3), round(topic, 3))
+            )
     found.sort(key=lambda s: -s.score)
     return found[:limit]

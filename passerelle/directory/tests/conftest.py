@@ -7,11 +7,19 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from passerelle.accounts.tests.factories import OrganisationFactory
 
 from ..models import FocalPoint, ThematicArea
+
+
+@pytest.fixture(autouse=True)
+def english():
+    """Messages written by the services (events, refusals) are asserted in English; the tests
+    that check the French say so with translation.override("fr")."""
+    with translation.override("en"):
+        yield
 
 
 @pytest.fixture

@@ -93,3 +93,25 @@ def evaluate(pairs: list[dict] | None = None, *, threshold: float = similarity.T
         missed=missed,
         wrong=wrong,
     )
+
+
+def cross_validate(pairs: list[dict] | None = None, thresholds=None) -> list[dict]:
+    """Guard against a threshold fitted to the set it is judged on: split the pairs in two
+    halves (alternate pairs), choose on each half the threshold with the best precision +
+    recall, and measure it on the other half."""
+    pairs = load() if pairs is None else pairs
+    thresholds = thresholds or [t / 100 for t in range(20, 70, 5)]
+    halves = [pairs[0::2], pairs[1::2]]
+    folds = []
+    for chosen_on, judged_on in ((halves[0], halves[1]), (halves[1], halves[0])):
+
+        def fit(t, chosen_on=chosen_on):
+            result = evaluate(chosen_on, threshold=t)
+            return result.precision + result.recall
+
+        best = max(thresholds, key=fit)
+        held_out = evaluate(judged_on, threshold=best)
+        folds.append(
+            {"threshold": best, "precision": held_out.precision, "recall": held_out.recall}
+        )
+    return folds

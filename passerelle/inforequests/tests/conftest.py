@@ -7,7 +7,7 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from passerelle.accounts.tests.factories import OrganisationFactory
 from passerelle.directory.models import FocalPoint, ThematicArea
@@ -17,6 +17,14 @@ from passerelle.sharing.models import Disclosure, PartyRole
 from passerelle.sharing.tests.factories import protocol_factory
 
 from .. import services
+
+
+@pytest.fixture(autouse=True)
+def english():
+    """Messages written by the services (events, refusals) are asserted in English; the tests
+    that check the French say so with translation.override("fr")."""
+    with translation.override("en"):
+        yield
 
 
 @pytest.fixture

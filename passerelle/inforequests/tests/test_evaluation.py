@@ -1,10 +1,12 @@
 """The duplicate-request suggestion measured on the fixed set of request pairs.
 
-The floors are the figures measured when the set was written (precision 0.68, recall 0.79 at
-the threshold 0.40): a change to the similarity that lowers them fails here."""
+The floors sit just under the figures measured (precision 0.82, recall 0.87 at the threshold
+0.40, with place and time words left to the area and period gates and the topic overlap
+weighed in; it was 0.68 / 0.79 on text, theme and category alone): a change to the similarity
+that lowers them fails here."""
 
 from passerelle.inforequests import similarity
-from passerelle.inforequests.evaluation import evaluate, load
+from passerelle.inforequests.evaluation import cross_validate, evaluate, load
 
 
 def test_the_set_holds_at_least_sixty_pairs_in_french_and_english():
@@ -18,8 +20,37 @@ def test_the_set_holds_at_least_sixty_pairs_in_french_and_english():
 
 def test_top_suggestion_precision_and_recall_do_not_fall():
     result = evaluate(threshold=similarity.THRESHOLD)
-    assert result.precision >= 0.65, (result.precision, result.wrong)
-    assert result.recall >= 0.75, (result.recall, result.missed)
+    assert result.precision >= 0.78, (result.precision, result.wrong)
+    assert result.recall >= 0.85, (result.recall, result.missed)
+
+
+def test_a_threshold_chosen_on_half_the_set_holds_on_the_other_half():
+    for fold in cross_validate():
+        assert fold["precision"] >= 0.7 and fold["recall"] >= 0.7, fold
+
+
+def test_a_different_ask_about_the_same_place_and_season_is_not_suggested():
+    """Children recruited vs schools occupied, in the same region and quarter: the place and
+    the quarter are in the fields, not in the text, and the topics differ."""
+    earlier = similarity.Draft(
+        terms=similarity.request_terms("Enfants recrutés par les groupes armés à Gao, T1 2014", ""),
+        thematic_area="child_protection",
+        data_category="mrm",
+        area_pcode="ML07",
+        period_start=None,
+        period_end=None,
+        key="recruited",
+    )
+    new = similarity.Draft(
+        terms=similarity.request_terms("Écoles occupées par des groupes armés à Gao, T1 2014", ""),
+        thematic_area="child_protection",
+        data_category="mrm",
+        area_pcode="ML07",
+        period_start=None,
+        period_end=None,
+    )
+    assert similarity.rank(new, [earlier]) == []
+    assert "gao" not in earlier.terms and "2014" not in earlier.terms
 
 
 def test_a_lower_threshold_finds_more_and_a_higher_one_fewer():
