@@ -146,3 +146,30 @@ def test_names_are_fictional(loaded):
 def test_dates_are_of_the_demo_period(loaded):
     for fp in FocalPoint.objects.all():
         assert dt.date(2013, 1, 1) <= fp.since <= dt.date(2013, 12, 31)
+
+
+@pytest.mark.parametrize("language", ["fr", "en"])
+def test_the_demo_points_d_entree_print_in_both_languages(loaded, world, client_for, language):
+    """The issue's bar: with the demo directory, the points d'entrée PDF renders in French
+    and in English, with every objective and the focal points of both sides."""
+    from django.urls import reverse
+
+    from passerelle.directory.tests.pdftext import pdf_text
+
+    _orgs, users = world
+    response = client_for(users["unhcr.focal_point"], language="fr").get(
+        reverse("directory:entry_points") + f"?format=pdf&lang={language}"
+    )
+    assert response.status_code == 200 and response.content.startswith(b"%PDF")
+    text = " ".join(pdf_text(response.content).split())
+    for objective in OBJECTIVES:
+        words = objective[f"title_{language}"].split()[:4]
+        assert " ".join(words) in text, objective["code"]
+    other = "en" if language == "fr" else "fr"
+    assert OBJECTIVES[0][f"title_{other}"] not in text
+    points = FocalPoint.objects.current().filter(
+        organisation__acronym__in=["MINUSMA-CPA", "UNICEF"], areas__isnull=True
+    )
+    assert len(points) >= 2
+    for point in points:
+        assert point.name in text
