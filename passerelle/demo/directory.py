@@ -24,6 +24,7 @@ from passerelle.directory.models import (
     ObjectiveNote,
     ThematicArea,
 )
+from passerelle.directory.thematic_areas import sync_thematic_areas
 from passerelle.geography.models import Area
 
 from .directory_data import FOCAL_POINTS, OBJECTIVES, PROFILES
@@ -188,6 +189,7 @@ def load_directory(orgs, users, seed: int = SEED) -> dict:
     the counts of rows created and the time taken."""
     start = time.perf_counter()
     rng = random.Random(seed)
+    sync_thematic_areas(ThematicArea)  # a flushed database (transactional tests) lost them
     themes = {t.code: t for t in ThematicArea.objects.all()}
     areas = {a.pcode: a for a in Area.objects.filter(pcode__startswith="ML").only("id", "pcode")}
     with transaction.atomic():
