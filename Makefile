@@ -15,6 +15,8 @@ LANGS := -l fr -l en
 I18N_IGNORE := --ignore=.venv --ignore=staticfiles --ignore=var --ignore=node_modules
 
 PYTEST_ARGS ?=
+# Test processes (pytest-xdist): one per core; 0 runs the suite in this process.
+PYTEST_WORKERS ?= auto
 
 .PHONY: help venv install run demo-code test bench lint messages check-messages clean
 
@@ -22,7 +24,7 @@ help:
 	@echo "make install         create .venv, install the project (editable, with dev extras), compile messages"
 	@echo "make run             migrate, load the demo data, serve on http://127.0.0.1:8000"
 	@echo "make demo-code       print the current two-factor code of the demo accounts"
-	@echo "make test            run the test suite (PYTEST_ARGS='-k foo' to select; DATABASE_URL=... for PostgreSQL)"
+	@echo "make test            run the test suite on every core (PYTEST_ARGS='-k foo' to select; PYTEST_WORKERS=0 for one process; DATABASE_URL=... for PostgreSQL)"
 	@echo "make bench           run every bench/*.py"
 	@echo "make lint            ruff check ."
 	@echo "make messages        regenerate locale/{fr,en} catalogues, then compile them"
@@ -53,7 +55,8 @@ demo-code:
 	@$(MANAGE) demo_code
 
 test: install
-	PASSERELLE_ENV=test $(VENV)/bin/pytest $(PYTEST_ARGS)
+	# One hash seed for every worker: parametrised ids built from sets are collected alike.
+	PYTHONHASHSEED=0 PASSERELLE_ENV=test $(VENV)/bin/pytest -n $(PYTEST_WORKERS) $(PYTEST_ARGS)
 
 bench: install
 	@shopt -s nullglob; \

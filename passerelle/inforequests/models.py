@@ -226,6 +226,19 @@ class RequestEvent(models.Model):
     def __str__(self):
         return f"{self.request_id} {self.kind}"
 
+    def note_display(self) -> str:
+        """The note in the reader's language: routing and decline notes are stored as codes
+        (an empty routing note: no focal point), other notes as written."""
+        if self.kind == self.Kind.ROUTED and not self.note:
+            return _("No focal point: everyone who answers for %(org)s") % {
+                "org": self.request.addressee.acronym
+            }
+        if self.kind == self.Kind.DECLINED and self.note in DeclineReason.values:
+            return str(DeclineReason(self.note).label)
+        if self.kind == self.Kind.REMINDED:
+            return ""
+        return self.note
+
 
 class Reuse(models.Model):
     """A duplicate avoided: instead of filing a request, the asker took an earlier one."""

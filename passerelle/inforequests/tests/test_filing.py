@@ -6,7 +6,7 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from passerelle.core.errors import DomainError
 from passerelle.core.guard import unscoped
@@ -60,7 +60,10 @@ def test_without_a_focal_point_everyone_who_answers_is_told(world, ask):
     assert notified(world["fp"], "request.received") == 1
     assert notified(world["admin"], "request.received") == 1
     assert notified(world["unhcr_viewer"], "request.received") == 0  # reads, does not answer
-    assert "No focal point" in request.events.get(kind=RequestEvent.Kind.ROUTED).note
+    routed = request.events.get(kind=RequestEvent.Kind.ROUTED)
+    assert "No focal point" in routed.note_display()
+    with translation.override("fr"):  # worded in the reader's language, not the writer's
+        assert "Aucun point focal" in routed.note_display()
 
 
 def test_a_focal_point_for_another_theme_is_not_routed_to(world, ask, make_fp):
