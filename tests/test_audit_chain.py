@@ -269,7 +269,7 @@ FIELDS = {
     "actor_label": "'mallory'",
     "object_id": "'00000000'",
     "outcome": "'refused'",
-    "level": "4",
+    "level": "CASE WHEN level = 4 THEN 3 ELSE 4 END",  # always a change
     "prev_hash": "'" + "f" * 64 + "'",
     "hash": "'" + "e" * 64 + "'",
 }
