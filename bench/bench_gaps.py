@@ -27,9 +27,7 @@ Takes about 2.5 minutes on 2 cores, most of it on PostgreSQL.
 """
 
 import os
-import shutil
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
@@ -37,6 +35,9 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+
+import benchkit  # noqa: E402 — bench/benchkit, next to this script
+
 PG_N = int(os.environ.get("BENCH_GAPS_N", "1000000"))
 SQLITE_N = int(os.environ.get("BENCH_GAPS_SQLITE_N", "100000"))
 REPEAT = int(os.environ.get("BENCH_GAPS_REPEAT", "5"))
@@ -53,50 +54,16 @@ PG_ENV = {
 # --------------------------------------------------------------------------- orchestration
 
 
-def _child(database_url: str, n: int) -> int:
-    env = {**os.environ, CHILD: str(n), "DATABASE_URL": database_url}
-    env.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
-    env.setdefault("PASSERELLE_ENV", "test")
-    command = [sys.executable, __file__]  # this very script, in a child process
-    return subprocess.run(command, env=env, check=False).returncode  # noqa: S603
-
-
-def _pg(command: str) -> subprocess.CompletedProcess:
-    return subprocess.run(  # noqa: S603 — the project's own script
-        ["bash", str(ROOT / "scripts" / "pg.sh"), command],  # noqa: S607
-        env={**os.environ, **PG_ENV},
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-
-
 def orchestrate() -> int:
     failures = 0
-    url = os.environ.get("DATABASE_URL", "")
     if PG_N:
-        started = False
-        if not url.startswith("postgres"):
-            result = _pg("start")
-            if result.returncode != 0:
-                print(f"PostgreSQL run skipped: {(result.stderr or result.stdout).strip()}")
-                url = ""
-            else:
-                started = True
-                url = _pg("url").stdout.strip()
-        try:
+        with benchkit.postgres(PG_ENV) as url:
             if url:
-                failures += _child(url, PG_N) != 0
-        finally:
-            if started:
-                _pg("stop")
-                data = Path(PG_ENV["PGDATA"])
-                if (data / "PG_VERSION").exists():  # ours: pg.sh initialised it
-                    shutil.rmtree(data, ignore_errors=True)
-                    Path(f"{data}.initdb.log").unlink(missing_ok=True)
+                failures += benchkit.child(__file__, CHILD, str(PG_N), url) != 0
     if SQLITE_N:
         with tempfile.TemporaryDirectory() as tmp:
-            failures += _child(f"sqlite:///{tmp}/bench.sqlite3", SQLITE_N) != 0
+            url = f"sqlite:///{tmp}/bench.sqlite3"
+            failures += benchkit.child(__file__, CHILD, str(SQLITE_N), url) != 0
     return 1 if failures else 0
 
 
@@ -104,41 +71,11 @@ def orchestrate() -> int:
 
 
 def timed(*functions, repeat=REPEAT):
-    """Median seconds of each function, the runs interleaved so that a busy machine slows
-    every side alike."""
-    samples = [[] for _ in functions]
-    for _ in range(repeat):
-        for fn, times in zip(functions, samples, strict=True):
-            start = time.perf_counter()
-            fn()
-            times.append(time.perf_counter() - start)
-    return [statistics.median(times) for times in samples]
+    return benchkit.timed(*functions, repeat=repeat)
 
 
 def run(n: int) -> None:
-    import django
-
-    django.setup()
-    from django.db import connection
-
-    original_name = None
-    started = time.perf_counter()
-    if connection.vendor == "sqlite":
-        from django.core.management import call_command
-
-        call_command("migrate", verbosity=0)
-    else:
-        import uuid
-
-        connection.settings_dict["TEST"]["NAME"] = f"bench_gaps_{uuid.uuid4().hex[:10]}"
-        original_name = connection.creation.create_test_db(
-            verbosity=0, autoclobber=True, serialize=False
-        )
-    try:
-        measure(n, time.perf_counter() - started)
-    finally:
-        if original_name is not None:
-            connection.creation.destroy_test_db(original_name, verbosity=0)
+    benchkit.in_fresh_database("bench_gaps", lambda seconds: measure(n, seconds))
 
 
 # Expressions per database: a generated series, a new UUID, days and hours after a date.

@@ -40,9 +40,6 @@ SQLite alone (40 s of it making the 100,000 requests, most of the rest ranking t
 import datetime as dt
 import os
 import re
-import shutil
-import statistics
-import subprocess
 import sys
 import tempfile
 import time
@@ -51,6 +48,9 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+
+import benchkit  # noqa: E402 — bench/benchkit, next to this script
+
 SIZES = [int(s) for s in os.environ.get("BENCH_SUGG_SIZES", "2000,20000,100000").split(",") if s]
 REPEAT = int(os.environ.get("BENCH_SUGG_REPEAT", "5"))
 WITH_PG = os.environ.get("BENCH_SUGG_PG", "0") == "1"
@@ -68,50 +68,15 @@ PAIRS = ROOT / "passerelle" / "inforequests" / "evaluation" / "request_pairs.jso
 # --------------------------------------------------------------------------- orchestration
 
 
-def _child(database_url: str) -> int:
-    env = {**os.environ, CHILD: "1", "DATABASE_URL": database_url}
-    env.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
-    env.setdefault("PASSERELLE_ENV", "test")
-    command = [sys.executable, __file__]  # this very script, in a child process
-    return subprocess.run(command, env=env, check=False).returncode  # noqa: S603
-
-
-def _pg(command: str) -> subprocess.CompletedProcess:
-    return subprocess.run(  # noqa: S603 — the project's own script
-        ["bash", str(ROOT / "scripts" / "pg.sh"), command],  # noqa: S607
-        env={**os.environ, **PG_ENV},
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-
-
 def orchestrate() -> int:
     started = time.perf_counter()
     failures = 0
     with tempfile.TemporaryDirectory() as tmp:
-        failures += _child(f"sqlite:///{tmp}/bench.sqlite3") != 0
-    url = os.environ.get("DATABASE_URL", "")
+        failures += benchkit.child(__file__, CHILD, "1", f"sqlite:///{tmp}/bench.sqlite3") != 0
     if WITH_PG:
-        started_pg = False
-        if not url.startswith("postgres"):
-            result = _pg("start")
-            if result.returncode != 0:
-                print(f"PostgreSQL run skipped: {(result.stderr or result.stdout).strip()}")
-                url = ""
-            else:
-                started_pg = True
-                url = _pg("url").stdout.strip()
-        try:
+        with benchkit.postgres(PG_ENV) as url:
             if url:
-                failures += _child(url) != 0
-        finally:
-            if started_pg:
-                _pg("stop")
-                data = Path(PG_ENV["PGDATA"])
-                if (data / "PG_VERSION").exists():  # ours: pg.sh initialised it
-                    shutil.rmtree(data, ignore_errors=True)
-                    Path(f"{data}.initdb.log").unlink(missing_ok=True)
+                failures += benchkit.child(__file__, CHILD, "1", url) != 0
     print(f"bench_suggestions: {time.perf_counter() - started:.0f} s in all")
     return 1 if failures else 0
 
@@ -120,41 +85,11 @@ def orchestrate() -> int:
 
 
 def timed(*functions, repeat=REPEAT):
-    """Median seconds of each function, the runs interleaved so that a busy machine slows
-    every side alike."""
-    samples = [[] for _ in functions]
-    for _ in range(repeat):
-        for fn, times in zip(functions, samples, strict=True):
-            start = time.perf_counter()
-            fn()
-            times.append(time.perf_counter() - start)
-    return [statistics.median(times) for times in samples]
+    return benchkit.timed(*functions, repeat=repeat)
 
 
 def run() -> None:
-    import django
-
-    django.setup()
-    from django.db import connection
-
-    original_name = None
-    started = time.perf_counter()
-    if connection.vendor == "sqlite":
-        from django.core.management import call_command
-
-        call_command("migrate", verbosity=0)
-    else:
-        import uuid
-
-        connection.settings_dict["TEST"]["NAME"] = f"bench_sugg_{uuid.uuid4().hex[:10]}"
-        original_name = connection.creation.create_test_db(
-            verbosity=0, autoclobber=True, serialize=False
-        )
-    try:
-        measure(time.perf_counter() - started)
-    finally:
-        if original_name is not None:
-            connection.creation.destroy_test_db(original_name, verbosity=0)
+    benchkit.in_fresh_database("bench_sugg", measure)
 
 
 # --------------------------------------------------------------------------- the register
