@@ -42,13 +42,7 @@ PG_N = int(os.environ.get("BENCH_GAPS_N", "1000000"))
 SQLITE_N = int(os.environ.get("BENCH_GAPS_SQLITE_N", "100000"))
 REPEAT = int(os.environ.get("BENCH_GAPS_REPEAT", "5"))
 CHILD = "BENCH_GAPS_CHILD"
-PG_ENV = {
-    "PGDATA": os.environ.get(
-        "BENCH_GAPS_PGDATA", str(Path(tempfile.gettempdir()) / "passerelle-bench-gaps-pg")
-    ),
-    "PGPORT": os.environ.get("BENCH_GAPS_PGPORT", "54372"),
-    "PGDB": "bench_gaps",
-}
+PG_ENV = benchkit.pg_env("gaps", 54372)
 
 
 # --------------------------------------------------------------------------- orchestration

@@ -55,13 +55,7 @@ SIZES = [int(s) for s in os.environ.get("BENCH_SUGG_SIZES", "2000,20000,100000")
 REPEAT = int(os.environ.get("BENCH_SUGG_REPEAT", "5"))
 WITH_PG = os.environ.get("BENCH_SUGG_PG", "0") == "1"
 CHILD = "BENCH_SUGG_CHILD"
-PG_ENV = {
-    "PGDATA": os.environ.get(
-        "BENCH_SUGG_PGDATA", str(Path(tempfile.gettempdir()) / "passerelle-bench-sugg-pg")
-    ),
-    "PGPORT": os.environ.get("BENCH_SUGG_PGPORT", "54373"),
-    "PGDB": "bench_sugg",
-}
+PG_ENV = benchkit.pg_env("sugg", 54373)
 PAIRS = ROOT / "passerelle" / "inforequests" / "evaluation" / "request_pairs.json"
 
 

@@ -101,3 +101,17 @@ def timed(*functions, repeat: int) -> list[float]:
             fn()
             times.append(time.perf_counter() - start)
     return [statistics.median(times) for times in samples]
+
+
+def pg_env(name: str, port: int) -> dict:
+    """Where a bench's throwaway cluster lives: BENCH_<NAME>_PGDATA / _PGPORT, or a directory
+    of its own under the temporary directory and `port`; database bench_<name>."""
+    import tempfile
+
+    upper = name.upper()
+    default = Path(tempfile.gettempdir()) / f"passerelle-bench-{name}-pg"
+    return {
+        "PGDATA": os.environ.get(f"BENCH_{upper}_PGDATA", str(default)),
+        "PGPORT": os.environ.get(f"BENCH_{upper}_PGPORT", str(port)),
+        "PGDB": f"bench_{name}",
+    }

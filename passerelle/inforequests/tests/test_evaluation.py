@@ -32,23 +32,20 @@ def test_a_threshold_chosen_on_half_the_set_holds_on_the_other_half():
 def test_a_different_ask_about_the_same_place_and_season_is_not_suggested():
     """Children recruited vs schools occupied, in the same region and quarter: the place and
     the quarter are in the fields, not in the text, and the topics differ."""
-    earlier = similarity.Draft(
-        terms=similarity.request_terms("Enfants recrutés par les groupes armés à Gao, T1 2014", ""),
-        thematic_area="child_protection",
-        data_category="mrm",
-        area_pcode="ML07",
-        period_start=None,
-        period_end=None,
-        key="recruited",
-    )
-    new = similarity.Draft(
-        terms=similarity.request_terms("Écoles occupées par des groupes armés à Gao, T1 2014", ""),
-        thematic_area="child_protection",
-        data_category="mrm",
-        area_pcode="ML07",
-        period_start=None,
-        period_end=None,
-    )
+
+    def draft(subject, key=None):
+        return similarity.Draft(
+            terms=similarity.request_terms(subject, ""),
+            thematic_area="child_protection",
+            data_category="mrm",
+            area_pcode="ML07",
+            period_start=None,
+            period_end=None,
+            key=key,
+        )
+
+    earlier = draft("Enfants recrutés par les groupes armés à Gao, T1 2014", key="recruited")
+    new = draft("Écoles occupées par des groupes armés à Gao, T1 2014")
     assert similarity.rank(new, [earlier]) == []
     assert "gao" not in earlier.terms and "2014" not in earlier.terms
 
