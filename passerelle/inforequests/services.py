@@ -25,6 +25,7 @@ from passerelle.core.errors import DomainError, Refused
 from passerelle.core.guard import unscoped
 from passerelle.core.notify import notify
 from passerelle.directory.services import route
+from passerelle.geography.models import Area
 from passerelle.policy import inforequests as rules
 from passerelle.policy.roles import ROLES
 
@@ -105,12 +106,16 @@ def suggestions(user, draft: similarity.Draft, *, limit: int = 5, exclude=None):
     candidates = rules.scope_requests(user)
     if exclude is not None:
         candidates = candidates.exclude(pk=exclude.pk)
-    # Only requests that can match: the same place, or one within the other.
+    # Only requests that can match: the same place, or one within the other (the areas are
+    # looked up first, so that the database filters on the request's own area column).
     pcode = draft.area_pcode
     prefixes = [pcode[:i] for i in range(2, len(pcode) + 1)]
-    candidates = candidates.filter(
-        Q(area__pcode__in=prefixes) | Q(area__pcode__startswith=pcode)
-    ).exclude(status=Request.Status.DECLINED, decline_reason=DeclineReason.DUPLICATE)
+    if len(pcode) > 2:  # the whole country matches every place
+        areas = Area.objects.filter(Q(pcode__in=prefixes) | Q(pcode__startswith=pcode))
+        candidates = candidates.filter(area_id__in=list(areas.values_list("pk", flat=True)))
+    candidates = candidates.exclude(
+        status=Request.Status.DECLINED, decline_reason=DeclineReason.DUPLICATE
+    )
     # And overlapping periods (a missing end overlaps everything), as similarity.rank gates.
     if draft.period_end is not None:
         candidates = candidates.filter(
@@ -120,7 +125,7 @@ def suggestions(user, draft: similarity.Draft, *, limit: int = 5, exclude=None):
         candidates = candidates.filter(
             Q(period_end__isnull=True) | Q(period_end__gte=draft.period_start)
         )
-    rows = candidates.values_list(
+    rows = candidates.order_by().values_list(  # ranked below: no sort needed
         "pk",
         "terms",
         "thematic_area_id",

@@ -57,7 +57,8 @@ CONCEPTS = {
     "recruitment recruited recruiting enlistment enrolled association associated",
     "caafag": "eafga caafag",
     "uasc": "ena accompagnes separes uasc unaccompanied separated",
-    "school": "ecole ecoles scolaire scolaires classe classes school schools classroom education",
+    "school": "ecole ecoles scolaire scolaires classe classes eleve eleves school schools "
+    "classroom education pupil pupils student students",
     "hospital": "hopital hopitaux centre sante cscom csref hospital hospitals clinic health",
     "attack": "attaque attaques attaquer attack attacks attacked assault",
     "occupy": "occupation occupe occupes occupee occupees occupy occupied occupying",
@@ -85,8 +86,9 @@ CONCEPTS = {
     "psychological counselling counseling",
     "legal": "juridique juridiques judiciaire judiciaires avocat avocats legal lawyer lawyers "
     "paralegal",
-    "justice": "justice tribunal tribunaux poursuite poursuites proces impunite court courts "
-    "prosecution prosecutions trial impunity accountability",
+    "justice": "justice tribunal tribunaux poursuite poursuites proces impunite juge juges "
+    "magistrat magistrats juridiction juridictions court courts prosecution prosecutions trial "
+    "impunity accountability judge judges magistrate magistrates",
     "detention": "detention detenu detenus detenues arrestation arrestations arbitraire "
     "detention detained detainee detainees arrest arrests arbitrary prison prisons custody",
     "torture": "torture tortures mauvais traitement traitements ill-treatment mistreatment",
@@ -96,7 +98,7 @@ CONCEPTS = {
     "idp": "pdi deplace deplaces deplacee deplacees deplacement idp idps displaced displacement",
     "refugee": "refugie refugies refugiee refugiees refugee refugees asile asylum",
     "return": "retour retours retourne retournes rapatrie rapatries rapatriement return "
-    "returns returnee returnees returned repatriation repatriated",
+    "returns returnee returnees returned repatriation repatriated back",
     "durable": "solutions durables durable solution integration locale reinstallation "
     "resettlement reintegration",
     "document": "papiers acte actes naissance carte identite registration birth certificate "
@@ -107,11 +109,13 @@ CONCEPTS = {
     "shelter abri abris",
     "mine": "mine mines reg engins explosifs explosive explosives erw uxo ied ordnance "
     "remnants demining deminage",
-    "risk_education": "sensibilisation education risque risques awareness risk",
+    "risk_education": "sensibilisation education risque risques awareness risk erm mre",
     "population": "population populations civil civils civile civiles communaute communautes "
     "civilian civilians community communities",
     "threat": "menace menaces threat threats danger insecurite insecurity",
     "protection": "protection proteger protect protective",
+    "casualty": "accident accidents casualty casualties",
+    "road": "axe axes route routes road roads highway",
     "human_rights": "droit droits homme hommes human right rights",
     "monitor": "monitoring suivi surveillance monitorage monitor monitoring",
     "incident": "incident incidents cas case cases evenement evenements event events",
@@ -132,7 +136,7 @@ CONCEPTS = {
     "advocacy": "plaidoyer advocacy demarche demarches intervention",
     "vacate": "liberer liberation evacuer quitter vacate vacating leave withdraw",
     "visit": "visite visites mission evaluation evaluations assessment assessments visit visits",
-    "patrol": "patrouille patrouilles patrol patrols presence escorte escort escorts",
+    "patrol": "patrouille patrouilles patrol patrols escorte escort escorts",
     "market": "marche marches market markets",
     "food": "vivres nourriture alimentaire food",
     "water": "eau water puits wells",
@@ -183,8 +187,13 @@ TOPICS = frozenset(
     sexual gbv crsv medical psychosocial legal justice detention torture disappear execution
     idp refugee return durable document land house mine risk_education service referral
     training checkpoint extortion cohesion patrol food water disability elderly flow
-    human_rights woman reprisal camp host market capacity gap""".split()
+    human_rights woman reprisal camp host market capacity gap casualty road""".split()
 )
+
+# Concepts that carry others: children associated with armed forces or groups are children
+# recruited; unaccompanied or separated children are children; mine-risk education is about
+# mines.
+EXPANSIONS = {"caafag": ("child", "recruit"), "uasc": ("child",), "risk_education": ("mine",)}
 
 _WORD = re.compile(r"[a-z0-9]+")
 
@@ -269,12 +278,30 @@ def terms(text: str) -> list[str]:
             out.append(word)
         elif concept not in _CONTEXT_CONCEPTS:
             out.append("#" + concept)
+            out.extend("#" + extra for extra in EXPANSIONS.get(concept, ()))
     return out
 
 
+BODY_MARK = "|"  # between the subject's terms and the body's in `Request.terms`
+
+
 def request_terms(subject: str, body: str) -> str:
-    """What `Request.terms` stores: the subject's terms twice, then the body's."""
-    return " ".join(terms(subject) * SUBJECT_WEIGHT + terms(body))
+    """What `Request.terms` stores: the subject's terms twice, a mark, then the body's (empty
+    when neither has any term)."""
+    head, tail = terms(subject), terms(body)
+    if not head and not tail:
+        return ""
+    return " ".join([*head * SUBJECT_WEIGHT, BODY_MARK, *tail])
+
+
+def split_terms(stored: str) -> tuple[list[str], list[str]]:
+    """(the subject's terms, all the terms) of a stored `terms` string; the subject's are
+    unknown (empty) in a string written without the mark."""
+    words = stored.split()
+    if BODY_MARK not in words:
+        return [], words
+    mark = words.index(BODY_MARK)
+    return words[:mark], words[:mark] + words[mark + 1 :]
 
 
 # --------------------------------------------------------------------------- comparing
@@ -339,35 +366,39 @@ class Suggestion:
     topic: float = 0.0
 
 
-def topics(terms: str) -> frozenset[str]:
-    return frozenset(t[1:] for t in terms.split() if t.startswith("#") and t[1:] in TOPICS)
+def topics(words: list[str]) -> frozenset[str]:
+    return frozenset(t[1:] for t in words if t.startswith("#") and t[1:] in TOPICS)
 
 
 def topic_overlap(a: frozenset[str], b: frozenset[str]) -> float:
-    """Jaccard index of two topic sets; two texts with no topic at all count as the same."""
+    """Jaccard index of two topic sets (0 when neither names a topic: no evidence)."""
     union = a | b
-    return len(a & b) / len(union) if union else 1.0
+    return len(a & b) / len(union) if union else 0.0
 
 
 def rank(draft: Draft, candidates: list[Draft], *, threshold: float = THRESHOLD, limit: int = 5):
     """Candidates that ask the same thing as the draft, best first, from `threshold`."""
-    counts = [Counter(c.terms.split()) for c in candidates]
-    query = Counter(draft.terms.split())
+    split = [split_terms(c.terms) for c in candidates]
+    counts = [Counter(words) for _subject, words in split]
+    qsubject, qwords = split_terms(draft.terms)
+    query = Counter(qwords)
     idf = _idf([*counts, query])
     qvec = _vector(query, idf)
-    qtopics = topics(draft.terms)
+    qtopics, qsubject_topics = topics(qwords), topics(qsubject)
     found = []
-    for candidate, count in zip(candidates, counts, strict=True):
+    for candidate, count, (csubject, cwords) in zip(candidates, counts, split, strict=True):
         if not same_place(draft.area_pcode, candidate.area_pcode):
             continue
         if not periods_overlap(draft, candidate):
             continue
+        if query.keys().isdisjoint(count):
+            continue  # not one term in common: whatever the fields, another ask
         cvec = _vector(count, idf)
         text = sum(w * cvec.get(t, 0.0) for t, w in qvec.items())
-        ctopics = topics(candidate.terms)
-        if qtopics and ctopics and not qtopics & ctopics:
-            continue  # both say what they ask about, and it is not the same thing
-        topic = topic_overlap(qtopics, ctopics)
+        csubject_topics = topics(csubject)
+        if qsubject_topics and csubject_topics and qsubject_topics.isdisjoint(csubject_topics):
+            continue  # both subjects say what they ask about, and it is not the same thing
+        topic = topic_overlap(qtopics, topics(cwords))
         score = WEIGHTS["text"] * text + WEIGHTS["topic"] * topic
         score += WEIGHTS["theme"] * (draft.thematic_area == candidate.thematic_area)
         score += WEIGHTS["category"] * bool(

@@ -1,12 +1,12 @@
 """The duplicate-request suggestion measured on the fixed set of request pairs.
 
-The floors sit just under the figures measured (precision 0.82, recall 0.87 at the threshold
-0.40, with place and time words left to the area and period gates and the topic overlap
-weighed in; it was 0.68 / 0.79 on text, theme and category alone): a change to the similarity
-that lowers them fails here."""
+The floors sit just under the figures measured (precision 0.88, recall 0.95 at the threshold
+0.40). It was 0.68 / 0.79 on text, theme and category alone; place and time words left to
+the area and period gates, the topic overlap, the subjects' topics as a gate and a richer
+glossary brought it there): a change to the similarity that lowers them fails here."""
 
 from passerelle.inforequests import similarity
-from passerelle.inforequests.evaluation import cross_validate, evaluate, load
+from passerelle.inforequests.evaluation import HOLDOUT, cross_validate, evaluate, load
 
 
 def test_the_set_holds_at_least_sixty_pairs_in_french_and_english():
@@ -20,8 +20,17 @@ def test_the_set_holds_at_least_sixty_pairs_in_french_and_english():
 
 def test_top_suggestion_precision_and_recall_do_not_fall():
     result = evaluate(threshold=similarity.THRESHOLD)
-    assert result.precision >= 0.78, (result.precision, result.wrong)
-    assert result.recall >= 0.85, (result.recall, result.missed)
+    assert result.precision >= 0.85, (result.precision, result.wrong)
+    assert result.recall >= 0.9, (result.recall, result.missed)
+
+
+def test_the_held_out_pairs_are_not_worse_than_measured():
+    """Measured 0.75 / 0.75 on the blind set (the first version: 0.60 / 0.75)."""
+    pairs = load(HOLDOUT)
+    assert len(pairs) == 40 and sum(p["same"] for p in pairs) == 20
+    result = evaluate(pairs, threshold=similarity.THRESHOLD)
+    assert result.precision >= 0.7, (result.precision, result.wrong)
+    assert result.recall >= 0.7, (result.recall, result.missed)
 
 
 def test_a_threshold_chosen_on_half_the_set_holds_on_the_other_half():
