@@ -8,6 +8,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from passerelle.accounts.models import Organisation, User
+from passerelle.core.forms import RowForm
 from passerelle.directory.models import ThematicArea
 from passerelle.geography.models import Area
 
@@ -138,26 +139,6 @@ class EndMembershipForm(forms.Form):
 # --------------------------------------------------------------------------- meetings
 
 
-class _RowForm(forms.Form):
-    """A formset row: blank means ignored, partly filled means explained."""
-
-    ROW_FIELDS: tuple = ()
-    REQUIRED: tuple = ()
-
-    def is_blank(self) -> bool:
-        data = getattr(self, "cleaned_data", None) or {}
-        return not any(data.get(name) for name in self.ROW_FIELDS)
-
-    def clean(self):
-        data = super().clean()
-        if self.is_blank():
-            return data
-        for name in self.REQUIRED:
-            if not data.get(name) and name not in self.errors:
-                self.add_error(name, _("Fill this in, or clear the whole row."))
-        return data
-
-
 class MeetingForm(forms.Form):
     held_on = _date(label=_("Date"))
     place = AreaField(
@@ -179,7 +160,7 @@ class MeetingForm(forms.Form):
         self.fields["place"].queryset = places()
 
 
-class AttendanceRow(_RowForm):
+class AttendanceRow(RowForm):
     organisation = OrganisationField(
         label=_("Organisation"), queryset=Organisation.objects.none(), required=False
     )
@@ -196,7 +177,7 @@ class AttendanceRow(_RowForm):
         self.fields["organisation"].queryset = organisations()
 
 
-class DecisionRow(_RowForm):
+class DecisionRow(RowForm):
     text = forms.CharField(
         label=_("Decision"), required=False, widget=forms.Textarea(attrs={"rows": 2})
     )
@@ -204,7 +185,7 @@ class DecisionRow(_RowForm):
     ROW_FIELDS = REQUIRED = ("text",)
 
 
-class ActionRow(_RowForm):
+class ActionRow(RowForm):
     text = forms.CharField(
         label=_("Action"), required=False, widget=forms.Textarea(attrs={"rows": 2})
     )

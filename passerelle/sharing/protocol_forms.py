@@ -9,6 +9,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from passerelle.accounts.models import Organisation
+from passerelle.core.forms import RowForm
 from passerelle.geography.models import Area
 from passerelle.incidents.models import DataCategory
 from passerelle.policy.purposes import allowed_choices
@@ -98,26 +99,7 @@ class ProtocolForm(forms.Form):
         return fields
 
 
-class _RowForm(forms.Form):
-    """A formset row: blank means ignored, partly filled means explained."""
-
-    ROW_FIELDS: tuple = ()
-
-    def is_blank(self) -> bool:
-        data = getattr(self, "cleaned_data", None) or {}
-        return not any(data.get(name) for name in self.ROW_FIELDS)
-
-    def clean(self):
-        data = super().clean()
-        if self.is_blank():
-            return data
-        for name in self.REQUIRED:
-            if not data.get(name) and name not in self.errors:
-                self.add_error(name, _("Fill this in, or clear the whole row."))
-        return data
-
-
-class PartyForm(_RowForm):
+class PartyForm(RowForm):
     organisation = OrganisationChoiceField(
         label=_("Organisation"),
         queryset=Organisation.objects.filter(active=True).order_by("acronym"),
@@ -130,7 +112,7 @@ class PartyForm(_RowForm):
     ROW_FIELDS = REQUIRED = ("organisation", "role")
 
 
-class RuleForm(_RowForm):
+class RuleForm(RowForm):
     party_role = forms.ChoiceField(
         label=_("Party role"), choices=BLANK + PartyRole.choices, required=False
     )
