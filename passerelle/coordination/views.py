@@ -88,7 +88,7 @@ def index(request):
     if policy.can(user, "risk.manage"):
         own = [o.pk for o in policy.organisations(user, "risk.manage")]
         risks_due = (
-            EngagementRisk.objects.filter(organisation_id__in=own)
+            rules.scope_risks(user, EngagementRisk.objects.filter(organisation_id__in=own))
             .review_due(today)
             .select_related("organisation", "body")
         )
