@@ -118,3 +118,21 @@ class Notification(models.Model):
 
     def __str__(self):
         return f"{self.kind} → {self.recipient_id}"
+
+
+class Counter(models.Model):
+    """A named sequence (e.g. "incident:DRC-2026"), incremented atomically by core.sequences.
+
+    References are built from it ("DRC-2026-000123") so that they are unique by construction,
+    also under concurrent writers, on SQLite and PostgreSQL.
+    """
+
+    name = models.CharField(max_length=120, unique=True)
+    value = models.PositiveBigIntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("counter")
+        verbose_name_plural = _("counters")
+
+    def __str__(self):
+        return f"{self.name} = {self.value}"
