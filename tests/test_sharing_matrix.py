@@ -31,15 +31,16 @@ from passerelle.accounts.tests.factories import (
     OrganisationFactory,
     UserFactory,
 )
+from passerelle.core.models import AuditEvent
 from passerelle.geography.loader import load_mali
 from passerelle.geography.models import Area
 from passerelle.incidents import services as incident_services
 from passerelle.incidents.models import Consent
 from passerelle.incidents.tests.factories import incident_factory, person_factory
 from passerelle.incidents.tests.fixtures import logged_in_client
-from passerelle.policy.purposes import Purpose
+from passerelle.policy.purposes import ForbiddenPurpose, Purpose
 from passerelle.policy.roles import ROLES
-from passerelle.sharing import services
+from passerelle.sharing import aggregates, services
 from passerelle.sharing.models import PartyRole
 from passerelle.sharing.tests.factories import protocol_factory
 
@@ -255,3 +256,66 @@ def test_sharing_outside_the_protocol_is_refused_with_the_reason(world, relation
         )
     expected = "above_protocol_level" if relation == "mission_component" else "recipient_not_party"
     assert expected in refused.value.codes
+
+
+# --------------------------------------------------------------------------- statistics
+
+FORBIDDEN_PURPOSES = (Purpose.INTELLIGENCE, Purpose.TARGETING, Purpose.SCREENING)
+AGGREGATE_CASES = [
+    pytest.param(role, relation, purpose, id=f"{role}-{relation}-{purpose}")
+    for role, relation, purpose in itertools.product(
+        ROLES, ("partner", "mission_component"), (Purpose.ANALYSIS, *FORBIDDEN_PURPOSES)
+    )
+    if "aggregate.view" in ROLES[role].actions
+]
+
+
+def _owner_refusals(world):
+    owner = world["records"]["summary"].owner
+    return AuditEvent.objects.filter(action="aggregate.refused", organisation=owner)
+
+
+@pytest.mark.parametrize("role, relation, purpose", AGGREGATE_CASES)
+def test_statistics_matrix(world, role, relation, purpose):
+    """The mission component counts the owner's records for analysis (its rule is level 1);
+    the partner's rule is for verification, so nothing for analysis. A forbidden purpose is
+    refused for both, at every level, and the refusal reaches the owner's audit log."""
+    user = world["users"][(role, relation)]
+    if purpose in FORBIDDEN_PURPOSES:
+        with pytest.raises(ForbiddenPurpose):
+            aggregates.build(user, purpose=purpose, rows="area", columns="sex")
+        assert _owner_refusals(world).filter(actor=user).count() == 1
+        return
+    result = aggregates.build(user, purpose=purpose, rows="area", columns="sex")
+    owners = {i.owner_id for i in policy.aggregate_scope(user, purpose)[0]}
+    assert bool(owners) == (relation == "mission_component")
+    assert not _owner_refusals(world).exists()
+    assert result.table.total.value is not None or result.table.total.suppressed
+
+
+def test_statistics_hand_written_rows(world):
+    """Written from docs/data-protection.md, not from the expectation above."""
+    component = world["users"][("viewer", "mission_component")]
+    owner = world["records"]["summary"].owner
+    # sx.mission_component.viewer counts the owner's five records for analysis ...
+    scope, _k, protocols = policy.aggregate_scope(component, Purpose.ANALYSIS)
+    assert scope.filter(owner=owner).count() == len(RECORDS) and len(protocols) == 1
+    # ... and nothing for targeting: refused, one event in the owner's log and one in its own.
+    with pytest.raises(ForbiddenPurpose):
+        policy.aggregate_scope(component, Purpose.TARGETING)
+    events = AuditEvent.objects.filter(action="aggregate.refused", actor=component)
+    assert sorted(e.organisation.acronym for e in events) == ["SXHRD", "SXJOC", "SXOWN"]
+    # the page says why, in French, and shows no table
+    client = world["clients"][("viewer", "mission_component")]
+    page = client.get(
+        reverse("sharing:aggregates"),
+        {
+            "purpose": Purpose.INTELLIGENCE,
+            "rows": "area",
+            "columns": "sex",
+            "area_level": 1,
+            "period": "quarter",
+        },
+        HTTP_ACCEPT_LANGUAGE="fr",
+    )
+    assert page.status_code == 403 and "<table" not in page.content.decode()

@@ -306,3 +306,16 @@ class Consent(BaseModel):
     @property
     def is_active(self):
         return self.given and self.withdrawn_at is None
+
+    @classmethod
+    def refuses_aggregate_reporting(cls, person: str = "pk"):
+        """The one definition of "counts as refusal of aggregate reporting", as a condition on
+        persons (`person`: the path to the person's pk in the outer query): the person was
+        asked, and no consent to it stands now. An explicit refusal and a consent withdrawn
+        take effect alike, at once (a new answer replaces the previous one, so a "yes" given
+        again counts again)."""
+        answers = cls.objects.filter(
+            person_id=models.OuterRef(person), scope=cls.Scope.AGGREGATE_REPORTING
+        )
+        standing = answers.filter(given=True, withdrawn_at__isnull=True)
+        return models.Exists(answers) & ~models.Exists(standing)

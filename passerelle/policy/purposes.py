@@ -2,10 +2,13 @@
 aggregate query and request, and checked by the gate.
 
 Information sharing is not intelligence gathering (DESIGN.md, principle 3): the purposes
-in FORBIDDEN are fixed here, not configurable, and refused above level 1 (aggregates).
+in FORBIDDEN are fixed here, not configurable, and refused at every level: no record is
+shared and no statistics are counted for them (`ForbiddenPurpose`, audited).
 """
 
+from django.core.exceptions import PermissionDenied
 from django.db import models
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 
@@ -15,7 +18,7 @@ class Purpose(models.TextChoices):
     ANALYSIS = "analysis", _("Analysis and reporting")
     ADVOCACY = "advocacy", _("Advocacy")
     COORDINATION = "coordination", _("Coordination")
-    # Never allowed above level 1; they may be declared, so that the refusal is recorded.
+    # Never served; they may be declared, so that the refusal is recorded.
     INTELLIGENCE = "intelligence", _("Intelligence gathering")
     TARGETING = "targeting", _("Military or security targeting")
     SCREENING = "screening", _("Screening or vetting of individuals")
@@ -23,7 +26,8 @@ class Purpose(models.TextChoices):
 
 FORBIDDEN = frozenset({Purpose.INTELLIGENCE, Purpose.TARGETING, Purpose.SCREENING})
 ALLOWED = tuple(p for p in Purpose if p not in FORBIDDEN)
-# The highest level at which a forbidden purpose may still be served (aggregates).
+# Shares above this level are refused for a forbidden purpose (shares start at level 2);
+# statistics are refused too (`policy.aggregate_scope`): nothing is served.
 FORBIDDEN_MAX_LEVEL = 1
 
 
@@ -33,3 +37,20 @@ def allowed_choices():
 
 def is_forbidden(purpose: str) -> bool:
     return purpose in FORBIDDEN
+
+
+def forbidden_reason(purpose: str) -> str:
+    """Why a forbidden purpose is refused, in the reader's language (one sentence for all)."""
+    return gettext(
+        "“%(purpose)s” is not a purpose for which protection information is given: "
+        "information sharing is not intelligence gathering."
+    ) % {"purpose": Purpose(purpose).label}
+
+
+class ForbiddenPurpose(PermissionDenied):
+    """A query or request declared a forbidden purpose; `reason` says why, translated."""
+
+    def __init__(self, purpose: str):
+        self.purpose = purpose
+        self.reason = forbidden_reason(purpose)
+        super().__init__(self.reason)

@@ -21,6 +21,7 @@ from passerelle.core.models import Notification
 from passerelle.core.notify import render as render_notification
 from passerelle.incidents.models import Incident
 from passerelle.incidents.views import LIST_RELATED
+from passerelle.policy.purposes import ForbiddenPurpose
 
 from . import aggregates, services
 from .forms import AggregateForm, BreakGlassForm, ReviewForm, ShareForm
@@ -291,17 +292,21 @@ def aggregate_table(request):
     result = None
     if form.is_bound and form.is_valid():
         data = form.cleaned_data
-        result = aggregates.build(
-            request.user,
-            purpose=data["purpose"],
-            rows=data["rows"],
-            columns=data["columns"],
-            period=data["period"],
-            area_level=data["area_level"],
-            data_category=data["data_category"],
-            date_from=data["date_from"],
-            date_to=data["date_to"],
-        )
+        try:
+            result = aggregates.build(
+                request.user,
+                purpose=data["purpose"],
+                rows=data["rows"],
+                columns=data["columns"],
+                period=data["period"],
+                area_level=data["area_level"],
+                data_category=data["data_category"],
+                date_from=data["date_from"],
+                date_to=data["date_to"],
+            )
+        except ForbiddenPurpose as refused:  # audited by the policy, for the owners too
+            form.add_error("purpose", refused.reason)
+            return render(request, "sharing/aggregates.html", {"form": form}, status=403)
         as_csv = request.GET.get("format") == "csv"
         audit.record(
             request.user,

@@ -13,7 +13,7 @@ from passerelle.core.models import AuditEvent
 from passerelle.incidents import services as incident_services
 from passerelle.incidents.models import Consent
 from passerelle.incidents.tests.factories import incident_factory, person_factory, term
-from passerelle.policy.purposes import Purpose
+from passerelle.policy.purposes import ForbiddenPurpose, Purpose
 from passerelle.sharing import aggregates
 from passerelle.sharing.models import PartyRole
 
@@ -169,3 +169,118 @@ def test_the_same_dimension_twice_is_explained(client_as):
         {"purpose": Purpose.ANALYSIS, "rows": "sex", "columns": "sex", "area_level": 1},
     )
     assert "Choose two different dimensions." in page.content.decode()
+
+
+# --------------------------------------------------------------------------- forbidden purposes
+
+
+@pytest.fixture
+def hrd_under_protocol(data, org, hrd, areas, user_with_role):
+    """HRD may count DRC's Gao records for analysis; a third party to the protocol (UNICEF)
+    has records too."""
+    unicef = OrganisationFactory(acronym="UNICEF", name="UNICEF")
+    protocol_factory(
+        {
+            org: PartyRole.CLUSTER_MEMBER,
+            unicef: PartyRole.CLUSTER_MEMBER,
+            hrd: PartyRole.MISSION_HUMAN_RIGHTS,
+        },
+        [(PartyRole.MISSION_HUMAN_RIGHTS, "*", 1, [Purpose.ANALYSIS])],
+        areas=[areas["ML07"]],
+    )
+    return {"officer": user_with_role("viewer", hrd), "unicef": unicef}
+
+
+@pytest.mark.parametrize("purpose", [Purpose.INTELLIGENCE, Purpose.TARGETING, Purpose.SCREENING])
+def test_a_forbidden_purpose_counts_nothing_and_the_owners_see_the_refusal(
+    hrd_under_protocol, org, hrd, purpose
+):
+    officer = hrd_under_protocol["officer"]
+    allowed = aggregates.build(officer, purpose=Purpose.ANALYSIS, rows="area", columns="sex")
+    assert allowed.table.total.value == 24  # DRC's Gao records, for analysis
+    with pytest.raises(ForbiddenPurpose) as refused:
+        aggregates.build(officer, purpose=purpose, rows="area", columns="sex")
+    assert "not intelligence gathering" in refused.value.reason
+    events = AuditEvent.objects.filter(action="aggregate.refused")
+    # one refusal in the asker's log, one in each owner's: DRC and UNICEF
+    assert sorted(e.organisation.acronym for e in events) == ["DRC", "HRD", "UNICEF"]
+    assert all(e.outcome == "refused" and e.actor == officer for e in events)
+    assert {e.detail["purpose"] for e in events} == {purpose}
+    assert not AuditEvent.objects.filter(action="aggregate.view").exists()
+
+
+def test_a_forbidden_purpose_is_refused_even_on_own_records(data, user_with_role, org):
+    viewer = user_with_role("viewer")
+    with pytest.raises(ForbiddenPurpose):
+        aggregates.build(viewer, purpose=Purpose.TARGETING, rows="area", columns="period")
+    event = AuditEvent.objects.get(action="aggregate.refused")
+    assert event.organisation == org
+
+
+def test_the_page_refuses_a_forbidden_purpose_with_its_reason_in_french(
+    hrd_under_protocol, hrd, client_as
+):
+    client = client_as("viewer", hrd, language="fr")
+    page = client.get(
+        reverse("sharing:aggregates"),
+        {
+            "purpose": Purpose.TARGETING,
+            "rows": "area",
+            "columns": "sex",
+            "area_level": 1,
+            "period": "quarter",
+        },
+    )
+    assert page.status_code == 403
+    body = page.content.decode()
+    assert "Ciblage" in body or "ciblage" in body  # the purpose's label, translated
+    assert "<table" not in body
+    owners = AuditEvent.objects.filter(action="aggregate.refused").values_list(
+        "organisation__acronym", flat=True
+    )
+    assert "DRC" in owners and "UNICEF" in owners
+
+
+# --------------------------------------------------------------------------- consent
+
+
+def _consent(monitor, person, given):
+    return incident_services.record_consent(
+        monitor, person, scope=Consent.Scope.AGGREGATE_REPORTING, given=given
+    )
+
+
+def _total(user):
+    return aggregates.build(user, purpose=Purpose.ANALYSIS, rows="area", columns="sex").table.total
+
+
+def test_a_withdrawn_consent_to_statistics_takes_the_incident_out_at_once(
+    data, monitor, user_with_role
+):
+    viewer = user_with_role("viewer")
+    person = person_factory(monitor, data[0])
+    given = _consent(monitor, person, True)
+    assert _total(viewer).value == 31
+    incident_services.withdraw_consent(monitor, given)
+    assert _total(viewer).value == 31 - 12  # same effect as a refusal
+
+
+def test_consent_given_again_after_a_refusal_counts_the_incident_again(
+    data, monitor, user_with_role
+):
+    viewer = user_with_role("viewer")
+    person = person_factory(monitor, data[0])
+    _consent(monitor, person, False)
+    assert _total(viewer).value == 31 - 12
+    _consent(monitor, person, True)
+    assert _total(viewer).value == 31
+
+
+def test_one_refusing_person_takes_out_the_incident_others_consenting(
+    data, monitor, user_with_role
+):
+    viewer = user_with_role("viewer")
+    yes, no = person_factory(monitor, data[2]), person_factory(monitor, data[2])
+    _consent(monitor, yes, True)
+    incident_services.withdraw_consent(monitor, _consent(monitor, no, True))
+    assert _total(viewer).value == 31 - 7
