@@ -7,7 +7,8 @@ per role:
   for those named on the incident — nobody here but the recorder);
 * the provider side, for roles holding `referral.respond`, sees min(the referral's level, its
   role's level), and level 4 only for the named receiver;
-* anyone else gets a 404, audited.
+* anyone else gets a 404, audited (a 403, audited, for a role holding neither referral
+  action: the pages declare `referral.create` or `referral.respond`).
 """
 
 from __future__ import annotations
@@ -34,6 +35,7 @@ from passerelle.sharing.tests.factories import protocol_factory
 pytestmark = pytest.mark.django_db
 
 SIDES = ("sender", "provider", "outsider")
+REFERRAL_ACTIONS = {"referral.create", "referral.respond"}  # the referral pages' declaration
 LEVELS = (2, 3, 4)
 SUMMARY = "Résumé {level}: soins dans les 72 heures, venir accompagnée."
 NAME = "Kadiatou Diallo niveau {level}"
@@ -95,10 +97,13 @@ def world(django_db_setup, django_db_blocker):
         yield _build()
 
 
-def _check(client, referral, level: int, seen: int):
+def _check(client, referral, level: int, seen: int, role: str | None = None):
     page = client.get(f"/referrals/{referral.public_id}/")
     if seen < 1:
-        assert page.status_code == 404
+        # a role holding neither referral action is refused by the view's declaration (403,
+        # as for a missing referral); any other refusal is the same 404 as a missing one
+        holds = role is None or not ROLES[role].actions.isdisjoint(REFERRAL_ACTIONS)
+        assert page.status_code == (404 if holds else 403)
         return
     assert page.status_code == 200
     body = page.content.decode()
@@ -118,7 +123,7 @@ def test_referral_matrix(world, role, side, level):
     referral = world["referrals"][level]
     seen = expected_level(role, side, level)
     before = AuditEvent.objects.filter(action="access.refused").count()
-    _check(world["clients"][(role, side)], referral, level, seen)
+    _check(world["clients"][(role, side)], referral, level, seen, role)
     if seen < 1:
         assert AuditEvent.objects.filter(action="access.refused").count() == before + 1
 

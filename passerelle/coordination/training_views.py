@@ -388,17 +388,17 @@ def _training_form(request, training: Training | None):
     return render(request, "coordination/training_form.html", {"form": form, "training": training})
 
 
-@policy.permission("coordination.view")
+@policy.permission("coordination.manage", "directory.manage")
 def training_create(request):
     return _training_form(request, None)
 
 
-@policy.permission("coordination.view")
+@policy.permission("coordination.manage", "directory.manage")
 def training_edit(request, public_id):
     return _training_form(request, _manageable_or_404(request, public_id))
 
 
-@policy.permission("coordination.view")
+@policy.permission("coordination.manage", "directory.manage")
 @require_POST
 def training_delete(request, public_id):
     training = _manageable_or_404(request, public_id)

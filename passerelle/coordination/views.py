@@ -257,18 +257,18 @@ def _body_form(request, body):
     return render(request, "coordination/body_form.html", {"form": form, "body": body})
 
 
-@policy.permission("coordination.manage")
+@policy.permission("coordination.manage", "directory.manage")
 def body_create(request):
     return _body_form(request, None)
 
 
-@policy.permission("coordination.view")
+@policy.permission("coordination.manage", "directory.manage")
 def body_edit(request, public_id):
     return _body_form(request, rules.get_body_or_404(request.user, public_id))
 
 
 @require_POST
-@policy.permission("coordination.view")
+@policy.permission("coordination.manage", "directory.manage")
 def membership_add(request, public_id):
     body = rules.get_body_or_404(request.user, public_id)
     if not rules.may_manage_body(request.user, body):
@@ -304,7 +304,7 @@ def membership_add(request, public_id):
 
 
 @require_POST
-@policy.permission("coordination.view")
+@policy.permission("coordination.manage", "directory.manage")
 def membership_end(request, public_id):
     body = rules.get_body_or_404(request.user, public_id)
     form = EndMembershipForm(request.POST)
@@ -369,7 +369,7 @@ def _place_error(exc: DomainError, form, formsets: dict) -> None:
         form.add_error(None, message)
 
 
-@policy.permission("coordination.manage")
+@policy.permission("coordination.manage", "directory.manage")
 def meeting_create(request, public_id):
     user = request.user
     body = rules.get_body_or_404(user, public_id)
@@ -483,7 +483,7 @@ def meeting_detail(request, public_id):
 
 
 @require_POST
-@policy.permission("coordination.view")
+@policy.permission("coordination.manage", "directory.manage")
 def action_point_add(request, public_id):
     user = request.user
     body = rules.get_body_or_404(user, public_id)
@@ -547,7 +547,7 @@ def action_points(request):
 
 
 @require_POST
-@policy.permission("coordination.view")
+@policy.permission("coordination.manage", "directory.manage")
 def action_point_update(request, public_id):
     action_point = rules.get_action_point_or_404(request.user, public_id)
     form = ActionPointUpdateForm(request.POST, prefix=f"ap{action_point.pk}")

@@ -217,17 +217,17 @@ def _focal_point_form(request, fp: FocalPoint | None):
     )
 
 
-@policy.permission("directory.view")
+@policy.permission("focalpoint.manage", "directory.manage")
 def focal_point_create(request):
     return _focal_point_form(request, None)
 
 
-@policy.permission("directory.view")
+@policy.permission("focalpoint.manage", "directory.manage")
 def focal_point_edit(request, public_id):
     return _focal_point_form(request, _focal_point_or_404(request, public_id))
 
 
-@policy.permission("directory.view")
+@policy.permission("focalpoint.manage", "directory.manage")
 def focal_point_end(request, public_id):
     """Record that a person stopped being focal point (the entry stays, as a past one)."""
     fp = _focal_point_or_404(request, public_id)
@@ -439,7 +439,7 @@ def profile_list(request):
     )
 
 
-@policy.permission("directory.view")
+@policy.permission("focalpoint.manage", "directory.manage")
 def profile_edit(request, public_id):
     organisation = get_object_or_404(Organisation, public_id=public_id, active=True)
     try:

@@ -83,7 +83,7 @@ def _require_importer(request) -> None:
         raise PermissionDenied
 
 
-@policy.permission("service.view")
+@policy.permission("service.manage", "servicemap.manage")
 def service_import(request):
     """Upload a file of services: every row is applied, or none and the problems are shown."""
     _require_importer(request)
@@ -121,7 +121,7 @@ def service_import(request):
     return render(request, "referrals/service_import.html", context)
 
 
-@policy.permission("service.view")
+@policy.permission("service.manage", "servicemap.manage")
 def service_import_errors(request):
     """The error report of the last rejected import (XLSX, in the user's language)."""
     _require_importer(request)

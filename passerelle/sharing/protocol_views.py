@@ -346,7 +346,7 @@ def protocol_activate(request, public_id):
 
 
 @require_POST
-@policy.permission("protocol.view")  # signatories and managers: the service checks which
+@policy.permission("protocol.manage", "protocol.approve")  # the service checks which
 def protocol_suspend(request, public_id):
     protocol = _get(public_id)
     form = SuspendForm(request.POST)

@@ -3,8 +3,6 @@ break-glass accesses and notifications. Visibility is decided by `passerelle.pol
 
 from __future__ import annotations
 
-import csv
-
 from django.conf import settings
 from django.contrib import messages
 from django.core.paginator import Paginator
@@ -15,7 +13,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from passerelle import policy
-from passerelle.core import audit
+from passerelle.core import audit, exports
 from passerelle.core.errors import DomainError, add_to_form
 from passerelle.core.models import Notification
 from passerelle.core.notify import render as render_notification
@@ -189,7 +187,7 @@ def export(request):
     response = HttpResponse(content_type="text/csv; charset=utf-8")
     stamp = timezone.localdate().isoformat()
     response["Content-Disposition"] = f'attachment; filename="incidents-{which}-{stamp}.csv"'
-    writer = csv.writer(response)
+    writer = exports.csv_writer(response)
     writer.writerow([name for name, _tag, _get in EXPORT_COLUMNS])
     writer.writerow([tag for _name, tag, _get in EXPORT_COLUMNS])
     for record in records:
@@ -334,7 +332,7 @@ def _shown(cell) -> str:
 def _aggregate_csv(result):
     response = HttpResponse(content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = 'attachment; filename="aggregates.csv"'
-    writer = csv.writer(response)
+    writer = exports.csv_writer(response)
     writer.writerow(["", *result.column_labels, _("Total")])
     for label, cells, total in result.lines():
         writer.writerow([label, *(_shown(c) for c in cells), _shown(total)])

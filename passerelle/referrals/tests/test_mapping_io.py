@@ -540,7 +540,7 @@ def test_a_viewer_may_not_import(mapping, people, client_for):
     client = client_for(people["viewer"])
     assert client.get("/referrals/services/import/").status_code == 403
     event = last_event("access.refused")
-    assert event.detail["action"] == "service.manage"
+    assert event.detail["action"] == "service.manage | servicemap.manage"
     assert client.get("/referrals/services/import/errors.xlsx").status_code == 403
 
 
