@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import io
-
 import openpyxl
 from django.utils.translation import gettext as _
 from openpyxl.styles import Font
+
+from passerelle.core import exports
 
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -39,7 +39,7 @@ def training_workbook(trainings: list, flags: dict, *, filters: list[tuple[str, 
     sheet.append([_("Mapping of trainings")])
     sheet["A1"].font = Font(bold=True, size=13)
     for label, value in filters:
-        sheet.append([label, value])
+        exports.append(sheet, [label, value])
     sheet.append([])
     header = [
         _("Title"),
@@ -62,7 +62,8 @@ def training_workbook(trainings: list, flags: dict, *, filters: list[tuple[str, 
     for cell in sheet[header_row]:
         cell.font = Font(bold=True)
     for t in trainings:
-        sheet.append(
+        exports.append(
+            sheet,
             [
                 t.title,
                 t.provider.acronym,
@@ -78,7 +79,7 @@ def training_workbook(trainings: list, flags: dict, *, filters: list[tuple[str, 
                 t.language,
                 t.note,
                 _duplicates(t, flags),
-            ]
+            ],
         )
     for row in sheet.iter_rows(min_row=header_row + 1, max_row=sheet.max_row):
         row[5].number_format = "@"
@@ -87,6 +88,4 @@ def training_workbook(trainings: list, flags: dict, *, filters: list[tuple[str, 
     for letter, width in widths.items():
         sheet.column_dimensions[letter].width = width
     sheet.freeze_panes = sheet.cell(row=header_row + 1, column=2)
-    out = io.BytesIO()
-    book.save(out)
-    return out.getvalue()
+    return exports.xlsx_bytes(book)

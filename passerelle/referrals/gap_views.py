@@ -7,7 +7,6 @@ cercle boundaries for the map, simplified and rounded so that the page stays lig
 
 from __future__ import annotations
 
-import io
 import json
 from urllib.parse import urlencode
 
@@ -24,7 +23,7 @@ from django.utils.translation import gettext_lazy
 from openpyxl.styles import Font
 
 from passerelle import policy
-from passerelle.core import audit
+from passerelle.core import audit, exports
 from passerelle.geography.loader import MALI_VERSION
 from passerelle.geography.models import Area
 
@@ -335,7 +334,8 @@ def gap_workbook(report) -> bytes:
         cell.font = Font(bold=True)
     sheet["A1"].font = Font(bold=True, size=13)
     for row in report.rows:
-        sheet.append(
+        exports.append(
+            sheet,
             [
                 row.label,
                 row.key,
@@ -343,7 +343,7 @@ def gap_workbook(report) -> bytes:
                 *(_shown(c) for c in row.cells),
                 _median_shown(row.median_days, row.median_hidden),
                 ", ".join(row.needed_missing_labels()),
-            ]
+            ],
         )
     sheet.append(
         [
@@ -384,9 +384,7 @@ def gap_workbook(report) -> bytes:
         sheet.column_dimensions[letter].width = 14
     sheet.column_dimensions["K"].width = 40
     sheet.freeze_panes = sheet.cell(row=header_row + 1, column=2)
-    out = io.BytesIO()
-    book.save(out)
-    return out.getvalue()
+    return exports.xlsx_bytes(book)
 
 
 @policy.permission("aggregate.view")

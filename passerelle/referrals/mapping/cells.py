@@ -1,8 +1,9 @@
 """The text of one cell, as written to a file and as read back from one.
 
-CSV cells that a spreadsheet would run as a formula (starting with "=" or "@", or with "+" or
-"-" followed by something other than a phone number) are written with a leading "'", which the
-import removes again. XLSX cells are always written as text, never as formulas.
+CSV cells that a spreadsheet would run as a formula (starting with "=", "+", "-", "@", a tab or
+a carriage return, phone numbers included) are written with a leading "'", which the import
+removes again; XLSX cells are always written as text, never as formulas. Both rules live in
+`passerelle.core.exports`, shared by every file Passerelle writes.
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ import datetime as dt
 import re
 import unicodedata
 
-from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+from passerelle.core import exports
 
 
 def norm(text) -> str:
@@ -21,17 +22,11 @@ def norm(text) -> str:
     return " ".join(re.sub(r"[^0-9a-z]+", " ", text).split())
 
 
-FORMULA_START = ("=", "@", "+", "-")
-PHONE_LIKE = re.compile(r"^[+\-]?[0-9 ().\-/+]*$")
+FORMULA_START = exports.FORMULA_START
 
 
 def csv_safe(value) -> str:
-    if value is None:
-        return ""
-    text = str(value)
-    if text.startswith(FORMULA_START) and not PHONE_LIKE.match(text):
-        return "'" + text
-    return text
+    return str(exports.safe_cell(value))
 
 
 def cell_text(value) -> str:
@@ -46,16 +41,11 @@ def cell_text(value) -> str:
     else:
         text = str(value)
     text = text.replace("\r\n", "\n").replace("\r", "\n").strip()
-    if len(text) > 1 and text[0] == "'" and text[1] in FORMULA_START:
-        text = text[1:]
-    return text
+    return exports.unescape(text).strip()
 
 
 def db_text(value) -> str:
     return ("" if value is None else str(value)).replace("\r\n", "\n").replace("\r", "\n").strip()
 
 
-def xlsx_text(value):
-    if isinstance(value, str):
-        return ILLEGAL_CHARACTERS_RE.sub("", value)
-    return value
+xlsx_text = exports.xlsx_value

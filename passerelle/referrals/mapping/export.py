@@ -9,7 +9,6 @@ so that a partner can fill the file in. Lists (areas, target groups) are separat
 
 from __future__ import annotations
 
-import csv
 import io
 
 import openpyxl
@@ -18,9 +17,10 @@ from django.utils.translation import gettext_lazy as _
 from openpyxl.styles import Font
 
 from passerelle.accounts.models import Organisation
+from passerelle.core import exports
 
 from ..models import Service, ServiceType, TargetGroup
-from .cells import csv_safe, xlsx_text
+from .cells import xlsx_text
 from .columns import COLUMNS, SHEET
 
 CODES_SHEET = "codes"
@@ -78,11 +78,11 @@ def _values(service) -> list:
 def export_hxl_csv(services) -> str:
     """Headers in the active language, then hashtags, then one row per service."""
     out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\r\n")
+    writer = exports.csv_writer(out, lineterminator="\r\n")
     writer.writerow([str(c.label) for c in COLUMNS])
     writer.writerow([c.tag for c in COLUMNS])
     for service in services:
-        writer.writerow([csv_safe(v) for v in _values(service)])
+        writer.writerow(_values(service))
     return out.getvalue()
 
 
@@ -137,6 +137,4 @@ def export_xlsx(services) -> bytes:
     for service in services:
         append_row(sheet, _values(service))
     _codes_sheet(book)
-    out = io.BytesIO()
-    book.save(out)
-    return out.getvalue()
+    return exports.xlsx_bytes(book)

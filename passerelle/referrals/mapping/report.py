@@ -8,7 +8,6 @@ column, which can be fixed in place and uploaded again.
 from __future__ import annotations
 
 import base64
-import io
 import json
 import zlib
 from dataclasses import dataclass, field
@@ -17,6 +16,7 @@ from typing import TYPE_CHECKING
 import openpyxl
 from django.utils.translation import gettext_lazy as _
 
+from passerelle.core import exports
 from passerelle.core.errors import DomainError
 
 from .columns import BY_KEY
@@ -156,9 +156,7 @@ def error_report_xlsx(payload: str) -> bytes:
     )
     for error in errors:
         append_row(listing, [error.row or "", error.column_label, error.value, error.message])
-    out = io.BytesIO()
-    book.save(out)
-    return out.getvalue()
+    return exports.xlsx_bytes(book)
 
 
 def report_errors(payload: str) -> list[CellError]:
