@@ -4,6 +4,8 @@ PASSERELLE_ENV          development (default) | production | test
 PASSERELLE_SECRET_KEY   Django secret key (required in production)
 PASSERELLE_FIELD_KEY    base64 32-byte master key for identity encryption, or
 PASSERELLE_FIELD_KEY_FILE  a file holding it (development: var/field.key, generated)
+PASSERELLE_AUDIT_KEY    base64 32-byte key chaining the audit log (HMAC), or
+PASSERELLE_AUDIT_KEY_FILE  a file holding it (development: var/audit.key, generated)
 DATABASE_URL            e.g. postgres://user@host:5432/passerelle (default: SQLite in var/)
 PASSERELLE_ALLOWED_HOSTS  comma-separated host names (production)
 PASSERELLE_SSL_REDIRECT   1 (default) | 0: redirect http to https (production)
@@ -66,6 +68,29 @@ if not FIELD_KEY:
 
     FIELD_KEY = _dev_secret(
         "field.key", lambda: base64.urlsafe_b64encode(secrets.token_bytes(32)).decode()
+    )
+
+# Audit chain key (HMAC-SHA256 of every audit event and of signed checkpoints): kept outside
+# the database like the field key, and a different key (docs/security.md "Audit log").
+AUDIT_KEY = os.environ.get("PASSERELLE_AUDIT_KEY", "")
+AUDIT_KEY_FILE = os.environ.get("PASSERELLE_AUDIT_KEY_FILE", "")
+if not AUDIT_KEY and AUDIT_KEY_FILE:
+    try:
+        AUDIT_KEY = Path(AUDIT_KEY_FILE).read_text().strip()
+    except OSError as exc:
+        raise ImproperlyConfigured(
+            f"The audit key file {AUDIT_KEY_FILE} cannot be read ({exc.strerror})."
+        ) from exc
+if not AUDIT_KEY:
+    if PRODUCTION:
+        raise ImproperlyConfigured(
+            "No audit key: set PASSERELLE_AUDIT_KEY or PASSERELLE_AUDIT_KEY_FILE. "
+            "The audit log is chained with a key kept outside the database."
+        )
+    import base64
+
+    AUDIT_KEY = _dev_secret(
+        "audit.key", lambda: base64.urlsafe_b64encode(secrets.token_bytes(32)).decode()
     )
 
 ALLOWED_HOSTS = [

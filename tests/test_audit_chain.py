@@ -2,11 +2,18 @@
 
 from __future__ import annotations
 
+import hashlib
+import hmac
+import json
+import threading
+
 import pytest
+from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.db import connection
 from django.db.models import ProtectedError
+from django.test import override_settings
 from django.urls import reverse
 from django.utils import translation
 from hypothesis import HealthCheck, given
@@ -14,7 +21,7 @@ from hypothesis import settings as hsettings
 from hypothesis import strategies as st
 
 from passerelle.core import audit
-from passerelle.core.models import AuditEvent
+from passerelle.core.models import AuditEvent, AuditHead
 from passerelle.incidents import services
 
 pytestmark = pytest.mark.django_db
@@ -329,3 +336,336 @@ def test_bulk_update_and_delete_of_events_are_refused():
     with pytest.raises(RuntimeError, match="append-only"):
         AuditEvent.objects.all().delete()
     assert audit.verify() == []
+
+
+# --------------------------------------------------------------------------- the keyed chain
+
+OTHER_AUDIT_KEY = "Y" * 43 + "="
+HEAD = AuditHead._meta.db_table
+
+
+def _head_sql(statement: str, params=()) -> int:
+    with connection.cursor() as cursor:
+        cursor.execute(statement.format(head=connection.ops.quote_name(HEAD)), params)
+        return cursor.rowcount
+
+
+def _checkpoint_file(tmp_path, name="checkpoint.json") -> str:
+    path = tmp_path / name
+    with translation.override("en"):
+        call_command("audit_checkpoint", output=str(path), stderr=_Sink())
+    return str(path)
+
+
+def _verify_with(path: str) -> str:
+    out = _Sink()
+    with translation.override("en"):
+        call_command("verify_audit", checkpoint=[path], stdout=out, stderr=_Sink())
+    return out.text
+
+
+def _verify_with_fails(path: str) -> str:
+    err = _Sink()
+    with translation.override("en"), pytest.raises(CommandError, match="NOT intact"):
+        call_command("verify_audit", checkpoint=[path], stdout=_Sink(), stderr=err)
+    return err.text
+
+
+def test_each_hash_is_an_hmac_under_the_audit_key():
+    event = _chain(2)[-1]
+    keys = audit.load_keys()
+    body = audit._canonical(event)
+    assert event.hash == hmac.new(keys.chain, body, hashlib.sha256).hexdigest()
+    assert event.hash != hashlib.sha256(body).hexdigest()
+
+
+def test_the_chain_does_not_verify_under_another_key():
+    _chain(3)
+    assert audit.verify() == []
+    with override_settings(AUDIT_KEY=OTHER_AUDIT_KEY):
+        problems = audit.verify()
+    assert problems and {p.kind for p in problems} == {"modified"}
+
+
+def test_editing_an_event_and_recomputing_the_chain_without_the_key_is_caught():
+    """Someone with database access edits an event and recomputes every later hash and
+    the head with plain SHA-256 (the old, unkeyed algorithm): the keys do not match."""
+    _sql("DELETE FROM {table}")
+    events = _chain(5)
+    target = events[1].seq
+    _sql("UPDATE {table} SET action = %s WHERE seq = %s", ["innocent.event", target])
+    prev = AuditEvent.objects.get(seq=target - 1).hash
+    for event in AuditEvent.objects.filter(seq__gte=target).order_by("seq"):
+        event.prev_hash = prev
+        new_hash = audit.unkeyed_hash(event)
+        _sql(
+            "UPDATE {table} SET prev_hash = %s, hash = %s WHERE seq = %s",
+            [prev, new_hash, event.seq],
+        )
+        prev = new_hash
+    _head_sql("UPDATE {head} SET hash = %s", [prev])
+    problems = audit.verify()
+    assert problems[0].seq == events[1].seq
+    assert {p.kind for p in problems} == {"unkeyed"}  # every link is consistent...
+    _verify_command_fails()  # ...but not keyed
+
+
+def test_a_missing_head_is_an_error_when_events_exist():
+    _chain(3)
+    assert _head_sql("DELETE FROM {head}") == 1
+    problems = audit.verify()
+    assert [p.kind for p in problems] == ["head"]
+    _verify_command_fails()
+
+
+def test_an_empty_log_without_head_is_intact():
+    _sql("DELETE FROM {table}")
+    _head_sql("DELETE FROM {head}")
+    assert audit.verify() == []
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_head_moved_back_without_deleting_events_is_caught():
+    """Caught in verify_audit's snapshot (outside a transaction, as the command runs)."""
+    events = _chain(4)
+    _head_sql("UPDATE {head} SET seq = %s, hash = %s", [events[1].seq, events[1].hash])
+    assert "head" in {p.kind for p in audit.verify()}
+
+
+# --------------------------------------------------------------------------- checkpoints
+
+
+def test_a_checkpoint_is_signed_and_verifies_while_the_log_grows(tmp_path):
+    events = _chain(3)
+    path = _checkpoint_file(tmp_path)
+    data = json.loads(open(path).read())
+    assert (data["seq"], data["hash"]) == (events[-1].seq, events[-1].hash)
+    assert data["key"] == audit.key_fingerprint() and len(data["mac"]) == 64
+    _chain(2)
+    assert "is in the log" in _verify_with(path)
+
+
+def test_the_checkpoint_command_prints_to_stdout():
+    _chain(1)
+    out = _Sink()
+    call_command("audit_checkpoint", stdout=out)
+    checkpoint = audit.parse_checkpoint(out.text)
+    assert checkpoint.seq == _last_seq()
+
+
+def test_deleting_the_newest_events_and_updating_the_head_is_caught_by_a_checkpoint(tmp_path):
+    _sql("DELETE FROM {table}")
+    events = _chain(5)
+    path = _checkpoint_file(tmp_path)
+    # the attacker removes the two newest events and points the head at the third
+    _sql("DELETE FROM {table} WHERE seq > %s", [events[2].seq])
+    _head_sql("UPDATE {head} SET seq = %s, hash = %s", [events[2].seq, events[2].hash])
+    assert audit.verify() == []  # honest: without an anchor outside, a shorter log is intact
+    message = _verify_with_fails(path)
+    assert f"event {events[-1].seq}" in message and "removed" in message
+
+
+def test_deleting_the_head_row_is_caught_with_or_without_a_checkpoint(tmp_path):
+    _chain(3)
+    path = _checkpoint_file(tmp_path)
+    _head_sql("DELETE FROM {head}")
+    _verify_command_fails()
+    assert "head row is missing" in _verify_with_fails(path)
+
+
+def test_a_rewritten_log_does_not_match_the_checkpoint(tmp_path):
+    """Events replaced by others (same numbers) since the checkpoint: the hash differs."""
+    _sql("DELETE FROM {table}")
+    events = _chain(3)
+    path = _checkpoint_file(tmp_path)
+    _sql("DELETE FROM {table} WHERE seq = %s", [events[-1].seq])
+    _head_sql("UPDATE {head} SET seq = %s, hash = %s", [events[1].seq, events[1].hash])
+    _chain(1)  # a new event takes the removed one's number
+    assert audit.verify() == []
+    assert "rewritten" in _verify_with_fails(path)
+
+
+def test_an_edited_or_foreign_checkpoint_is_refused(tmp_path):
+    _chain(3)
+    path = _checkpoint_file(tmp_path)
+    data = json.loads(open(path).read())
+    data["seq"] -= 1
+    edited = tmp_path / "edited.json"
+    edited.write_text(json.dumps(data))
+    with translation.override("en"), pytest.raises(CommandError, match="not valid"):
+        call_command("verify_audit", checkpoint=[str(edited)], stdout=_Sink(), stderr=_Sink())
+    with override_settings(AUDIT_KEY=OTHER_AUDIT_KEY):
+        with pytest.raises(audit.CheckpointError, match="another key"):
+            audit.parse_checkpoint(open(path).read())
+    with pytest.raises(audit.CheckpointError):
+        audit.parse_checkpoint("not json")
+
+
+# --------------------------------------------------------------------------- re-chaining
+
+
+def _write_unkeyed_chain(n: int) -> None:
+    """A log as written before the key: plain SHA-256 links."""
+    _sql("DELETE FROM {table}")
+    events = _chain(n)
+    prev = audit.GENESIS
+    for event in events:
+        event.prev_hash = prev
+        new_hash = audit.unkeyed_hash(event)
+        _sql(
+            "UPDATE {table} SET prev_hash = %s, hash = %s WHERE seq = %s",
+            [prev, new_hash, event.seq],
+        )
+        prev = new_hash
+    _head_sql("UPDATE {head} SET hash = %s", [prev])
+
+
+def test_an_unkeyed_log_is_reported_and_rechained_once():
+    _write_unkeyed_chain(5)
+    problems = audit.verify()
+    assert problems and {p.kind for p in problems} == {"unkeyed"}
+    out = _Sink()
+    with translation.override("en"):
+        call_command("rechain_audit", stdout=out, stderr=_Sink())
+    assert "5 events re-chained" in out.text
+    assert audit.verify() == []
+    assert AuditEvent.objects.order_by("-seq").first().action == "audit.rechained"
+    out = _Sink()
+    with translation.override("en"):
+        call_command("rechain_audit", stdout=out)
+    assert "already chained" in out.text
+
+
+def test_a_broken_unkeyed_log_is_not_rechained_without_force():
+    _write_unkeyed_chain(4)
+    first = AuditEvent.objects.order_by("seq").first()
+    _sql("UPDATE {table} SET action = %s WHERE seq = %s", ["innocent.event", first.seq])
+    with translation.override("en"), pytest.raises(CommandError, match="nothing was re-chained"):
+        call_command("rechain_audit", stdout=_Sink(), stderr=_Sink())
+    assert audit.verify() != []
+    with translation.override("en"):
+        call_command("rechain_audit", force=True, stdout=_Sink(), stderr=_Sink())
+    assert audit.verify() == []
+    assert AuditEvent.objects.order_by("-seq").first().detail["problems"] == 1
+
+
+def test_rotating_the_audit_key(tmp_path):
+    _chain(3)
+    old_file = tmp_path / "old.key"
+    old_file.write_text(settings.AUDIT_KEY)
+    with override_settings(AUDIT_KEY=OTHER_AUDIT_KEY):
+        assert audit.verify() != []
+        call_command("rechain_audit", old_key_file=str(old_file), stdout=_Sink())
+        assert audit.verify() == []
+    assert audit.verify() != []
+
+
+# --------------------------------------------------------------------------- concurrent writes
+
+
+def _use_wal_on_sqlite():
+    if connection.vendor == "sqlite":
+        with connection.cursor() as cursor:
+            cursor.execute("PRAGMA journal_mode=WAL")
+
+
+def _write_in_thread(n: int = 1) -> None:
+    errors = []
+
+    def write():
+        try:
+            for _i in range(n):
+                audit.record(None, "test.concurrent")
+        except Exception as exc:  # noqa: BLE001 - reported below
+            errors.append(exc)
+        finally:
+            connection.close()
+
+    thread = threading.Thread(target=write)
+    thread.start()
+    thread.join(30)
+    assert not errors, errors
+
+
+@pytest.mark.django_db(transaction=True)
+def test_an_event_written_while_the_log_is_verified_is_no_false_alarm(monkeypatch):
+    """Another connection appends (and moves the head) in the middle of the walk."""
+    _use_wal_on_sqlite()
+    _chain(6)
+    original = audit.compute_hash
+    state = {"written": False}
+
+    def compute_and_write_once(event, keys=None):
+        if not state["written"]:
+            state["written"] = True
+            _write_in_thread(2)
+        return original(event, keys)
+
+    monkeypatch.setattr(audit, "compute_hash", compute_and_write_once)
+    assert audit.verify() == []
+    assert state["written"]
+    monkeypatch.undo()
+    assert audit.verify() == []
+
+
+@pytest.mark.django_db(transaction=True)
+def test_many_writers_during_verification_raise_no_false_alarm():
+    _use_wal_on_sqlite()
+    _chain(30)
+    stop = threading.Event()
+    errors: list = []
+    written = [0]
+
+    def writer():
+        try:
+            while not stop.is_set():
+                audit.record(None, "test.concurrent")
+                written[0] += 1
+        except Exception as exc:  # noqa: BLE001 - reported below
+            errors.append(exc)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=writer) for _ in range(3)]
+    for thread in threads:
+        thread.start()
+    try:
+        results = [audit.verify(batch_size=7) for _ in range(8)]
+    finally:
+        stop.set()
+        for thread in threads:
+            thread.join(30)
+    assert not errors, errors
+    assert written[0] > 0
+    assert all(r == [] for r in results), results
+    assert audit.verify() == []
+
+
+def test_production_refuses_to_start_without_an_audit_key(tmp_path):
+    import base64
+    import os
+    import secrets
+    import subprocess
+    import sys
+
+    environ = {
+        k: v for k, v in os.environ.items() if not k.startswith(("PASSERELLE_", "DATABASE_URL"))
+    }
+    environ.update(
+        PASSERELLE_ENV="production",
+        PASSERELLE_VAR_DIR=str(tmp_path),
+        PASSERELLE_SECRET_KEY=secrets.token_urlsafe(50),
+        PASSERELLE_FIELD_KEY=base64.urlsafe_b64encode(secrets.token_bytes(32)).decode(),
+        PASSERELLE_ALLOWED_HOSTS="passerelle.example.org",
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", "import config.settings"],
+        cwd=settings.BASE_DIR,
+        env=environ,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode != 0
+    assert "No audit key" in result.stderr
+    assert not (tmp_path / "audit.key").exists()

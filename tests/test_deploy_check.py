@@ -21,6 +21,7 @@ def production_env(var_dir) -> dict:
         PASSERELLE_VAR_DIR=str(var_dir),
         PASSERELLE_SECRET_KEY=secrets.token_urlsafe(50),
         PASSERELLE_FIELD_KEY=base64.urlsafe_b64encode(secrets.token_bytes(32)).decode(),
+        PASSERELLE_AUDIT_KEY=base64.urlsafe_b64encode(secrets.token_bytes(32)).decode(),
         PASSERELLE_ALLOWED_HOSTS="passerelle.example.org",
     )
     return environ

@@ -101,6 +101,7 @@ def test_argon2_is_the_first_hasher_outside_tests(env, tmp_path):
         PASSERELLE_VAR_DIR=str(tmp_path),
         PASSERELLE_SECRET_KEY="not-secret-" * 5,
         PASSERELLE_FIELD_KEY="a" * 43 + "=",
+        PASSERELLE_AUDIT_KEY="b" * 43 + "=",
         PASSERELLE_ALLOWED_HOSTS="example.org",
     )
     code = "import config.settings as s; print(s.PASSWORD_HASHERS[0])"
