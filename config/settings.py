@@ -134,9 +134,11 @@ MIDDLEWARE = [
     "csp.middleware.CSPMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
+    "passerelle.core.middleware.RequestSizeLimitMiddleware",  # 413 past MAX_REQUEST_BYTES
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "passerelle.core.middleware.NoStoreMiddleware",  # signed-in pages: Cache-Control: no-store
     "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "passerelle.accounts.middleware.IdleTimeoutMiddleware",
@@ -224,6 +226,14 @@ SESSION_IDLE_TIMEOUT = int(os.environ.get("PASSERELLE_IDLE_TIMEOUT", 30 * 60))
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_HTTPONLY = True
+
+# Request bodies (docs/security.md "Request size"): the whole body at most 8 MB (uploads included,
+# core.middleware), form fields at most 1 MB and 1,000 of them, uploads past 2.5 MB on disk.
+MAX_REQUEST_BYTES = 8 * 1024 * 1024
+DATA_UPLOAD_MAX_MEMORY_SIZE = 1024 * 1024
+DATA_UPLOAD_MAX_NUMBER_FIELDS = 1000
+DATA_UPLOAD_MAX_NUMBER_FILES = 5
+FILE_UPLOAD_MAX_MEMORY_SIZE = int(2.5 * 1024 * 1024)
 
 LANGUAGE_CODE = "fr"
 LANGUAGES = [("fr", _("French")), ("en", _("English"))]

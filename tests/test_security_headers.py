@@ -5,6 +5,7 @@ from pathlib import Path
 
 import pytest
 from django.conf import settings
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
 pytestmark = pytest.mark.django_db
@@ -71,3 +72,47 @@ def test_no_template_uses_inline_scripts_or_styles():
                 found.append(f"{path.relative_to(settings.BASE_DIR)}:{line}: {what}")
     assert len(_templates()) > 10
     assert not found, "\n".join(found)
+
+
+# --------------------------------------------------------------------------- caching
+
+
+def _no_store(response) -> bool:
+    directives = {d.strip() for d in response.get("Cache-Control", "").split(",")}
+    return {"no-store", "no-cache", "private"} <= directives and response["Pragma"] == "no-cache"
+
+
+@pytest.mark.parametrize(
+    "name", ["core:home", "incidents:list", "sharing:export", "directory:entry_points"]
+)
+def test_a_signed_in_users_pages_and_files_are_never_stored(name, client_as):
+    response = client_as("org_admin").get(reverse(name))
+    assert response.status_code == 200
+    assert _no_store(response)
+
+
+def test_the_page_after_logout_is_not_stored_either(client_as):
+    response = client_as("monitor").post(reverse("accounts:logout"))
+    assert response.status_code == 302
+    assert _no_store(response)
+
+
+# --------------------------------------------------------------------------- request size
+
+
+def test_a_request_body_past_the_limit_is_refused_before_it_is_read(client_as, settings):
+    settings.MAX_REQUEST_BYTES = 1024
+    client = client_as("im_officer")
+    upload = SimpleUploadedFile("services.csv", b"x" * 4096, content_type="text/csv")
+    response = client.post(reverse("referrals:service_import"), {"file": upload})
+    assert response.status_code == 413
+    assert "too large" in response.content.decode()
+    small = SimpleUploadedFile("services.csv", b"", content_type="text/csv")
+    assert client.post(reverse("referrals:service_import"), {"file": small}).status_code == 200
+
+
+def test_django_caps_form_fields_and_their_size():
+    assert settings.MAX_REQUEST_BYTES <= 10 * 1024 * 1024
+    assert settings.DATA_UPLOAD_MAX_MEMORY_SIZE <= 2.5 * 1024 * 1024
+    assert settings.DATA_UPLOAD_MAX_NUMBER_FIELDS <= 1000
+    assert settings.FILE_UPLOAD_MAX_MEMORY_SIZE <= 2.5 * 1024 * 1024
