@@ -452,7 +452,8 @@ def visible_fields(user, obj) -> set[str]:
 
 def aggregate_scope(user, purpose: str):
     """Incidents that may be counted in aggregate tables (level 1) for this user and purpose,
-    the small-cell threshold k to apply, and the protocols that contributed.
+    the small-cell threshold k to apply (the highest of the protocols in force with partners,
+    whatever the purpose), and the protocols that contributed.
 
     Counted: the records of the user's own organisations, and those of the other parties to a
     protocol in force that gives the user's organisation a rule (any level) for the record's
@@ -486,13 +487,17 @@ def aggregate_scope(user, purpose: str):
             for r in protocol.rules.all()
             if r.party_role in roles and purpose in r.purposes
         }
-        if not owners or not categories:
+        if not owners:
+            continue
+        # k from every protocol with partners, whatever the purpose: tables asked for two
+        # purposes are suppressed and rounded alike, so they cannot be told apart by k.
+        k = max(k, protocol.k_threshold)
+        if not categories:
             continue
         in_areas = Q(pk__in=[])
         for area in protocol.areas.all():
             in_areas |= Q(area__pcode__startswith=area.pcode)
         condition |= Q(owner_id__in=owners, data_category__in=categories) & in_areas
-        k = max(k, protocol.k_threshold)
         used.append(protocol)
     with unscoped():
         refused = Person.objects.filter(incident_id=OuterRef("pk")).filter(

@@ -1,9 +1,15 @@
 """Count tables of victims (period × area × category × sex × age group) for level 0–1 audiences.
 
-Which incidents are counted is decided by `policy.aggregate_scope`; small cells and their
-complements are suppressed by `disclosure_control.protect`. When suppression would hide more
-than `MAX_SUPPRESSED_SHARE` of the non-zero cells, periods and then areas are coarsened
-(month → quarter → year; cercle → region → country) and the table is built again.
+Which incidents are counted is decided by `policy.aggregate_scope`. A table of the user's own
+records only is exact, with small cells and their complements suppressed by
+`disclosure_control.protect`. A table that counts partners' records (a protocol contributed)
+must also resist differencing, comparing it with another table asked with other filters: its
+dates are widened to whole quarters (whole years for a yearly table) and it is published by
+`disclosure_control.consistent` (cells below k hidden, every value rounded to a multiple of k,
+totals summed from the published cells), so no two such tables differ by 1 to k−1 anywhere.
+When suppression would hide more than `MAX_SUPPRESSED_SHARE` of the non-zero cells, periods
+and then areas are coarsened (month → quarter → year; cercle → region → country) and the
+table is built again.
 """
 
 from __future__ import annotations
@@ -20,7 +26,7 @@ from passerelle.geography.models import Area
 from passerelle.incidents.models import DataCategory, Sex, VictimCount
 from passerelle.vocabularies.models import Term
 
-from .disclosure_control import ProtectedTable, protect
+from .disclosure_control import ProtectedTable, consistent, protect, round_to
 
 MAX_SUPPRESSED_SHARE = 0.3
 PERIODS = ("month", "quarter", "year")
@@ -40,10 +46,32 @@ class AggregateResult:
     coarsened: list = field(default_factory=list)
     protocols: list = field(default_factory=list)
     incidents: int = 0
+    date_from: dt.date | None = None  # as counted (widened to whole quarters for partners)
+    date_to: dt.date | None = None
+    widened: bool = False
+
+    @property
+    def rounded(self) -> bool:
+        return self.table.rounding > 1
 
     def lines(self):
         """(label, cells, total) per row, for templates."""
         return list(zip(self.row_labels, self.table.cells, self.table.row_totals, strict=True))
+
+
+def widen(date_from: dt.date | None, date_to: dt.date | None, period: str = "quarter"):
+    """The dates widened to whole quarters (whole years for a yearly table): the start to the
+    first day of its quarter, the end to the last day of its quarter. Partners' records are
+    only ever counted over such spans, so two tables never differ by a day or a month."""
+    months = 12 if period == "year" else 3
+    if date_from is not None:
+        first = (date_from.month - 1) // months * months + 1
+        date_from = dt.date(date_from.year, first, 1)
+    if date_to is not None:
+        last = ((date_to.month - 1) // months + 1) * months
+        following = dt.date(date_to.year + last // 12, last % 12 + 1, 1)
+        date_to = following - dt.timedelta(days=1)
+    return date_from, date_to
 
 
 def _period_key(month: dt.date, period: str) -> str:
@@ -132,6 +160,48 @@ def _order(dim: str, keys: set) -> list:
     return sorted(keys, key=str)
 
 
+def tabulate(
+    facts,
+    *,
+    rows: str,
+    columns: str,
+    period: str,
+    area_level: int,
+    k: int,
+    partners: bool,
+    areas,
+    max_share: float = MAX_SUPPRESSED_SHARE,
+):
+    """Group the facts by the two dimensions and publish the table (`consistent` when
+    partners' records are counted, `protect` otherwise), coarsening periods then areas while
+    too many cells are hidden. No database access except to order age groups."""
+    coarsened = []
+    dims = {rows, columns}
+    publish = consistent if partners else protect
+    while True:
+        counts: dict[tuple, int] = {}
+        for fact in facts:
+            key = (
+                _key(fact, rows, period, area_level, areas),
+                _key(fact, columns, period, area_level, areas),
+            )
+            counts[key] = counts.get(key, 0) + fact["n"]
+        row_keys = _order(rows, {r for r, _c in counts})
+        column_keys = _order(columns, {c for _r, c in counts})
+        table = publish(row_keys, column_keys, counts, k=k)
+        if table.suppressed_share <= max_share:
+            break
+        if "period" in dims and period != "year":
+            period = PERIODS[PERIODS.index(period) + 1]
+            coarsened.append(("period", period))
+        elif "area" in dims and area_level > 0:
+            area_level -= 1
+            coarsened.append(("area", area_level))
+        else:
+            break
+    return table, row_keys, column_keys, period, area_level, coarsened
+
+
 def build(
     user,
     *,
@@ -148,6 +218,11 @@ def build(
     if rows not in DIMENSIONS or columns not in DIMENSIONS or rows == columns:
         raise ValueError("two different dimensions")
     queryset, k, protocols = policy.aggregate_scope(user, purpose)
+    widened = False
+    if protocols:  # partners' records are counted: whole quarters only
+        wide = widen(date_from, date_to, period)
+        widened = wide != (date_from, date_to)
+        date_from, date_to = wide
     if data_category:
         queryset = queryset.filter(data_category=data_category)
     if date_from:
@@ -156,29 +231,17 @@ def build(
         queryset = queryset.filter(occurred_on__lte=date_to)
     facts = _facts(queryset, (rows, columns))
     areas = _Areas()
-    coarsened = []
-    dims = {rows, columns}
-    while True:
-        counts: dict[tuple, int] = {}
-        for fact in facts:
-            key = (
-                _key(fact, rows, period, area_level, areas),
-                _key(fact, columns, period, area_level, areas),
-            )
-            counts[key] = counts.get(key, 0) + fact["n"]
-        row_keys = _order(rows, {r for r, _c in counts})
-        column_keys = _order(columns, {c for _r, c in counts})
-        table = protect(row_keys, column_keys, counts, k=k)
-        if table.suppressed_share <= max_share:
-            break
-        if "period" in dims and period != "year":
-            period = PERIODS[PERIODS.index(period) + 1]
-            coarsened.append(("period", period))
-        elif "area" in dims and area_level > 0:
-            area_level -= 1
-            coarsened.append(("area", area_level))
-        else:
-            break
+    table, row_keys, column_keys, period, area_level, coarsened = tabulate(
+        facts,
+        rows=rows,
+        columns=columns,
+        period=period,
+        area_level=area_level,
+        k=k,
+        partners=bool(protocols),
+        areas=areas,
+        max_share=max_share,
+    )
     return AggregateResult(
         table=table,
         row_labels=_labels(rows, row_keys, areas),
@@ -190,5 +253,8 @@ def build(
         k=k,
         coarsened=coarsened,
         protocols=protocols,
-        incidents=queryset.count(),
+        incidents=round_to(queryset.count(), k) if protocols else queryset.count(),
+        date_from=date_from,
+        date_to=date_to,
+        widened=widened,
     )

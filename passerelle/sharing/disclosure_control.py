@@ -14,6 +14,10 @@ by the cheapest path of published non-zero cells; since every suppressed cell is
 least 1, shifting ±1 around a cycle gives a second non-negative table with the same
 published values.
 
+`protect` makes one table safe on its own. `consistent` makes a table safe against
+differencing with any other table (used when partners' records are counted): small cells
+hidden, the others rounded to multiples of k, totals summed from the published cells only.
+
 Pure Python, no database access. `ProtectedTable.suppressed_share` tells the caller when to
 coarsen the table (admin2 → admin1, month → quarter → year) and try again.
 """
@@ -51,6 +55,9 @@ class ProtectedTable:
     column_totals: list[Cell]
     total: Cell
     k: int
+    # 1: exact values; k: published values rounded to multiples of k, totals summed from the
+    # published cells only (`consistent`).
+    rounding: int = 1
 
     def _all_cells(self):
         for line in self.cells:
@@ -260,3 +267,49 @@ def _cheapest_complement(values, suppressed, bridge):
         if edge not in suppressed:
             added.add(edge)
     return added
+
+
+def round_to(value: int, base: int) -> int:
+    """The nearest multiple of `base` (halves up); 0 stays 0."""
+    return base * ((2 * value + base) // (2 * base))
+
+
+def consistent(rows: list, columns: list, counts: dict[tuple, int], k: int = DEFAULT_K):
+    """A table safe against differencing with any other table: cells below k are hidden, the
+    other cells are rounded to the nearest multiple of k, and every total is the sum of the
+    published cells of its line (a hidden cell is never part of a total).
+
+    Every published value, interior or total, is then a multiple of k, so two tables asked
+    with other filters (periods, categories, purposes, dimensions) never differ by 1 to k−1 in
+    a cell or a total: a difference is 0 or at least k. The totals carry nothing the cells do
+    not show, so no hidden cell can be worked out from them, and no complementary suppression
+    is needed."""
+    rows, columns = list(rows), list(columns)
+    _validate(rows, columns, counts, k)
+    values = {(r, c): 0 for r in rows for c in columns}
+    for key, count in counts.items():
+        values[key] += count
+
+    def cell(value: int) -> Cell:
+        if 0 < value < k:
+            return Cell(value=None, suppressed=True, primary=True)
+        return Cell(value=round_to(value, k), suppressed=False, primary=False)
+
+    def summed(line) -> Cell:
+        return Cell(
+            value=sum(c.value for c in line if not c.suppressed), suppressed=False, primary=False
+        )
+
+    cells = [[cell(values[(r, c)]) for c in columns] for r in rows]
+    row_totals = [summed(line) for line in cells]
+    column_totals = [summed([line[j] for line in cells]) for j in range(len(columns))]
+    return ProtectedTable(
+        rows=rows,
+        columns=columns,
+        cells=cells,
+        row_totals=row_totals,
+        column_totals=column_totals,
+        total=summed(row_totals),
+        k=k,
+        rounding=k,
+    )

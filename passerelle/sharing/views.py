@@ -343,4 +343,14 @@ def _aggregate_csv(result):
     writer.writerow(
         [_("x: suppressed (fewer than %(k)s, or would reveal such a cell)") % {"k": result.k}]
     )
+    if result.rounded:
+        writer.writerow(
+            [
+                _(
+                    "Rounded to multiples of %(k)s; totals add up the cells shown "
+                    "(partners' records are counted)."
+                )
+                % {"k": result.k}
+            ]
+        )
     return response
