@@ -15,8 +15,9 @@ import io
 import unicodedata
 from dataclasses import dataclass, field
 
-import openpyxl
 from django.utils import translation
+
+from passerelle.core import spreadsheets
 
 from ..models import Service
 from .cells import cell_text, norm
@@ -28,6 +29,7 @@ MAX_BYTES = 5 * 1024 * 1024  # size of an uploaded file
 MAX_COLUMNS = 60  # columns read from a file
 MAX_SCAN = 100_000  # spreadsheet rows looked at, empty ones included
 HEADER_SCAN = 10  # rows searched for the HXL hashtag row
+XLSX_LIMITS = spreadsheets.Limits(max_rows=MAX_SCAN, max_columns=MAX_COLUMNS)
 
 
 @dataclass
@@ -60,24 +62,14 @@ def _header_lookup() -> dict[str, Column]:
 
 
 def _xlsx_rows(data: bytes):
+    """The rows of the workbook, within the bounds of core.spreadsheets (zip inflation,
+    rows, columns, cell length)."""
     try:
-        book = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    except Exception as exc:  # a zip that is not a workbook, a damaged workbook
-        raise file_error("file_type") from exc
-    try:
-        sheet = book[SHEET] if SHEET in book.sheetnames else book.worksheets[0]
-        for number, values in enumerate(
-            sheet.iter_rows(values_only=True, max_col=MAX_COLUMNS), start=1
-        ):
-            if number > MAX_SCAN:
-                break
+        for number, values in spreadsheets.read_rows(data, sheet=SHEET, limits=XLSX_LIMITS):
             yield number, [cell_text(v) for v in values]
-    except ImportRejected:
-        raise
-    except Exception as exc:
-        raise file_error("file_type") from exc
-    finally:
-        book.close()
+    except spreadsheets.WorkbookRefused as exc:
+        code = "file_type" if exc.reason == "not_a_workbook" else exc.reason
+        raise file_error(code, **exc.params) from exc
 
 
 _NOT_TEXT = (b"%PDF", b"\x89PNG", b"\xff\xd8\xff", b"GIF8", b"{\\rtf", b"\x1f\x8b")

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 import openpyxl
 from django.utils.translation import gettext_lazy as _
 
-from passerelle.core import exports
+from passerelle.core import exports, spreadsheets
 from passerelle.core.errors import DomainError
 
 from .columns import BY_KEY
@@ -64,6 +64,9 @@ MESSAGES = {
     "unknown_receiver": _("No user has the username “%(value)s”."),
     "receiver_not_allowed": _("%(user)s cannot receive referrals for %(org)s."),
     "invalid": _("Invalid value: %(detail)s"),
+    # a workbook beyond the bounds of core.spreadsheets
+    "workbook_too_large": spreadsheets.MESSAGES["workbook_too_large"],
+    "cell_too_long": spreadsheets.MESSAGES["cell_too_long"],
 }
 
 
