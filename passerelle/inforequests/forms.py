@@ -11,7 +11,7 @@ from passerelle.accounts.models import Organisation, User
 from passerelle.directory.models import ThematicArea
 from passerelle.geography.models import Area
 from passerelle.incidents.models import DataCategory
-from passerelle.policy.purposes import allowed_choices
+from passerelle.policy.purposes import FORBIDDEN, allowed_choices
 from passerelle.policy.roles import ROLES
 
 from . import similarity
@@ -45,6 +45,25 @@ def date_field(label, **kwargs):
     return forms.DateField(
         label=label, widget=forms.DateInput(attrs=DATE, format="%Y-%m-%d"), **kwargs
     )
+
+
+class RefusedChoicesMixin:
+    """A choice field that also accepts values it never offers (`refused`): a crafted POST
+    asking for them passes the form's shape check, so that the service refuses it with its
+    reasons and the refusal is audited like any other, instead of a silent form error."""
+
+    refused: tuple = ()
+
+    def valid_value(self, value):
+        return super().valid_value(value) or str(value) in {str(v) for v in self.refused}
+
+
+class PurposeField(RefusedChoicesMixin, forms.ChoiceField):
+    refused = tuple(FORBIDDEN)
+
+
+class LevelField(RefusedChoicesMixin, forms.TypedChoiceField):
+    refused = (4,)
 
 
 class OrganisationField(forms.ModelChoiceField):
@@ -111,7 +130,7 @@ class RequestForm(forms.Form):
             "request is read by several people on both sides."
         ),
     )
-    level = forms.TypedChoiceField(
+    level = LevelField(
         label=_("Level of detail asked"),
         coerce=int,
         choices=LEVEL_CHOICES,
@@ -128,7 +147,7 @@ class RequestForm(forms.Form):
         required=False,
         help_text=_("Needed for incident-level data (levels 2 and 3)."),
     )
-    purpose = forms.ChoiceField(label=_("Purpose"), choices=())
+    purpose = PurposeField(label=_("Purpose"), choices=())
     period_start = date_field(_("Period from"), required=False)
     period_end = date_field(_("Period to"), required=False)
     due_on = date_field(
@@ -154,6 +173,11 @@ class RequestForm(forms.Form):
         if start and end and end < start:
             self.add_error("period_end", _("The period ends before it starts."))
         return data
+
+    def never_given(self) -> bool:
+        """Does the request ask what is never given (a forbidden purpose, identities)?"""
+        data = getattr(self, "cleaned_data", {}) or {}
+        return data.get("purpose") in FORBIDDEN or (data.get("level") or 0) > 3
 
     def request_values(self) -> dict:
         """The keyword arguments of `services.file_request`."""

@@ -162,6 +162,56 @@ def suggestions(user, draft: similarity.Draft, *, limit: int = 5, exclude=None):
 # --------------------------------------------------------------------------- filing
 
 
+def _record_refusal(actor, asker, addressee, level, purpose, data_category, codes) -> None:
+    audit.record_refusal(
+        actor,
+        "request.refused",
+        None,
+        organisation=asker,
+        level=level,
+        outcome="refused",
+        detail={
+            "addressee": getattr(addressee, "acronym", None),
+            "purpose": purpose,
+            "category": data_category,
+            "reasons": codes,
+        },
+    )
+
+
+def refuse_request(
+    actor,
+    *,
+    asker=None,
+    addressee=None,
+    kind: str = "information",
+    data_category: str = "",
+    level: int = 1,
+    purpose: str = "",
+    area=None,
+    subject: str = "",
+    body: str = "",
+    **_other,
+) -> list:
+    """A request that asks what is never given (a forbidden purpose, identities) but whose
+    form is incomplete: judged by the policy on what it holds and its refusal recorded as
+    `file_request` records it. Returns the reasons (empty: nothing to refuse)."""
+    reasons, codes, _protocol = rules.assess_request(
+        actor,
+        asker=asker,
+        addressee=addressee,
+        kind=kind,
+        data_category=data_category or "",
+        level=int(level or 0),
+        purpose=purpose or "",
+        area=area,
+        texts=[subject or "", body or ""],
+    )
+    if reasons:
+        _record_refusal(actor, asker, addressee, level, purpose, data_category, codes)
+    return reasons
+
+
 @audit.service
 def file_request(
     actor,
@@ -202,20 +252,7 @@ def file_request(
         texts=[subject, body],
     )
     if reasons:
-        audit.record_refusal(
-            actor,
-            "request.refused",
-            None,
-            organisation=asker,
-            level=level,
-            outcome="refused",
-            detail={
-                "addressee": getattr(addressee, "acronym", None),
-                "purpose": purpose,
-                "category": data_category,
-                "reasons": codes,
-            },
-        )
+        _record_refusal(actor, asker, addressee, level, purpose, data_category, codes)
         raise RequestRefused(reasons, codes)
     request = Request(
         reference=_next_reference(),

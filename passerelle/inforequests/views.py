@@ -115,7 +115,11 @@ def request_create(request):
         context.update(suggestion_context(user, form))
         filing = "check" not in request.POST
         anyway = request.POST.get("file") == "anyway"
-        if filing and valid and context["suggestions"] and not anyway:
+        if filing and not valid and form.never_given():
+            # Crafted: asks what is never given; refused with its reasons and audited, as
+            # the service refuses a complete request.
+            context["refused"] = services.refuse_request(user, **form.cleaned_data)
+        elif filing and valid and context["suggestions"] and not anyway and not form.never_given():
             # Earlier requests ask the same thing: say so before filing a duplicate.
             context["confirm"] = True
         elif filing and valid:
