@@ -136,3 +136,39 @@ class Counter(models.Model):
 
     def __str__(self):
         return f"{self.name} = {self.value}"
+
+
+class OutgoingMail(models.Model):
+    """The e-mail of one notification, queued inside the writer's transaction and sent after
+    it commits (core.notify.send_outbox; `manage.py send_outbox` retries what failed).
+
+    Holds no text: the message is rendered from the notification, in the recipient's
+    language, when it is sent.
+    """
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Pending")
+        SENT = "sent", _("Sent")
+        FAILED = "failed", _("Failed")
+        CANCELLED = "cancelled", _("Cancelled")
+
+    notification = models.OneToOneField(
+        Notification, on_delete=models.CASCADE, related_name="mail"
+    )
+    status = models.CharField(
+        max_length=12, choices=Status.choices, default=Status.PENDING, db_index=True
+    )
+    attempts = models.PositiveSmallIntegerField(default=0)
+    # not before this time: a sender's lease while it sends, then the back-off after a failure
+    next_attempt_at = models.DateTimeField(null=True, blank=True)
+    last_error = models.CharField(max_length=200, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        verbose_name = _("outgoing e-mail")
+        verbose_name_plural = _("outgoing e-mails")
+
+    def __str__(self):
+        return f"mail {self.pk} ({self.status})"

@@ -1,20 +1,35 @@
 """Notify users, in their own language, on the site and by e-mail.
 
 Messages are stored as a kind and parameters, and rendered with the reader's language
-when shown: no personal data in the parameters (references, acronyms, dates only).
+when shown: no personal data and no free text in the parameters (references, acronyms,
+dates, choice values only — `PARAMETERS` lists the names allowed; a request's subject, a
+note or a narrative never goes into a notification or an e-mail).
+
+E-mail goes through an outbox: `notify()` stores the notification and queues an
+`OutgoingMail` row in the caller's transaction; the mail is sent after the transaction
+commits (`transaction.on_commit`, best effort), never while the transaction — and the
+audit log's lock — is held, and never for a transaction that rolls back. What could not be
+sent stays pending for `manage.py send_outbox` (run it from cron or a worker), which retries
+with a back-off.
 """
 
 from __future__ import annotations
 
 import contextlib
 import contextvars
+import datetime as dt
+import logging
 
 from django.conf import settings
 from django.core.mail import send_mail
-from django.utils import translation
+from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 
-from .models import Notification
+from .models import Notification, OutgoingMail
+
+logger = logging.getLogger(__name__)
 
 # kind -> message (with %(name)s parameters)
 MESSAGES = {
@@ -37,6 +52,34 @@ MESSAGES = {
         "%(user)s used break-glass access on incident %(reference)s; please review it."
     ),
 }
+
+# The only parameter names a notification may carry: references, acronyms, user names of
+# staff, dates, numbers and choice values. Free text (a request's subject, a note, a
+# narrative) is refused: the reader follows the link and the policy decides what they see.
+PARAMETERS = frozenset(
+    {
+        "reference",  # incident, referral, request reference
+        "protocol",  # protocol reference
+        "owner",  # organisation acronym
+        "asker",
+        "addressee",
+        "sender",
+        "provider",
+        "org",
+        "body",  # coordination body acronym
+        "service",  # name of a service in the directory
+        "user",  # a staff member's user name
+        "level",
+        "purpose",  # choice values
+        "reason",
+        "decline_reason",
+        "request_status",
+        "referral_status",
+        "urgency",
+        "due",  # dates
+        "on",
+    }
+)
 
 
 # parameter name -> choices class whose label is shown (registered by the apps that own them)
@@ -73,25 +116,112 @@ def mail_muted():
         _muted.reset(token)
 
 
+def check_params(params: dict) -> None:
+    unknown = sorted(set(params) - PARAMETERS)
+    if unknown:
+        raise ValueError(
+            f"Notification parameters {unknown} are not references: a notification carries "
+            "references only (core.notify.PARAMETERS)."
+        )
+
+
 def notify(users, kind: str, params: dict | None = None, url: str = "") -> int:
-    """Store a notification for each user and e-mail those with an address."""
+    """Store a notification for each user; queue an e-mail for those with an address,
+    sent once the caller's transaction commits."""
     params = params or {}
+    check_params(params)
     muted = _muted.get()
-    sent = 0
+    stored = 0
+    queued = []
     for user in {u.pk: u for u in users if u is not None and u.is_active}.values():
-        Notification.objects.create(recipient=user, kind=kind, params=params, url=url)
+        notification = Notification.objects.create(
+            recipient=user, kind=kind, params=params, url=url
+        )
         if user.email and not muted:
-            with translation.override(user.language or settings.LANGUAGE_CODE):
-                text = render(kind, params)
-                send_mail(
-                    subject=f"[Passerelle] {text[:80]}",
-                    message=text + ("\n\n" + url if url else ""),
-                    from_email=None,
-                    recipient_list=[user.email],
-                    fail_silently=True,
-                )
-        sent += 1
-    return sent
+            queued.append(OutgoingMail.objects.create(notification=notification).pk)
+        stored += 1
+    if queued:
+        transaction.on_commit(lambda: send_outbox(ids=queued), robust=True)
+    return stored
+
+
+# --------------------------------------------------------------------------- the outbox
+
+MAX_ATTEMPTS = 6
+LEASE = dt.timedelta(minutes=10)  # a sender's claim on a mail while it sends it
+
+
+def _backoff(attempts: int) -> dt.timedelta:
+    return dt.timedelta(minutes=min(2 ** (attempts - 1), 240))
+
+
+def _claim(mail_id: int, now) -> bool:
+    """Take one pending mail for sending (no other sender sends it meanwhile)."""
+    claimed = (
+        OutgoingMail.objects.filter(pk=mail_id, status=OutgoingMail.Status.PENDING)
+        .filter(Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=now))
+        .update(next_attempt_at=now + LEASE)
+    )
+    return claimed == 1
+
+
+def _send_one(mail: OutgoingMail) -> str:
+    notification = mail.notification
+    user = notification.recipient
+    now = timezone.now()
+    if not (user.is_active and user.email):
+        OutgoingMail.objects.filter(pk=mail.pk).update(
+            status=OutgoingMail.Status.CANCELLED, next_attempt_at=None
+        )
+        return "cancelled"
+    attempts = mail.attempts + 1
+    try:
+        with translation.override(getattr(user, "language", "") or settings.LANGUAGE_CODE):
+            text = render(notification.kind, notification.params)
+            send_mail(
+                subject=f"[Passerelle] {text[:80]}",
+                message=text + ("\n\n" + notification.url if notification.url else ""),
+                from_email=None,
+                recipient_list=[user.email],
+                fail_silently=False,
+            )
+    except Exception as exc:  # noqa: BLE001 - any failure of the mail server: retry later
+        failed = attempts >= MAX_ATTEMPTS
+        OutgoingMail.objects.filter(pk=mail.pk).update(
+            attempts=attempts,
+            status=OutgoingMail.Status.FAILED if failed else OutgoingMail.Status.PENDING,
+            next_attempt_at=None if failed else now + _backoff(attempts),
+            last_error=type(exc).__name__[:200],
+        )
+        logger.warning("Mail %s not sent (attempt %s): %s", mail.pk, attempts, type(exc).__name__)
+        return "failed"
+    OutgoingMail.objects.filter(pk=mail.pk).update(
+        attempts=attempts,
+        status=OutgoingMail.Status.SENT,
+        sent_at=timezone.now(),
+        next_attempt_at=None,
+        last_error="",
+    )
+    return "sent"
+
+
+def send_outbox(ids=None, limit: int = 500) -> dict:
+    """Send pending mail (those `ids`, or every one due); each is claimed first, so two
+    senders never send the same mail. Returns counts: sent, failed (pending again for a
+    retry, or failed for good after MAX_ATTEMPTS), cancelled (no address any more)."""
+    now = timezone.now()
+    pending = OutgoingMail.objects.filter(status=OutgoingMail.Status.PENDING).filter(
+        Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=now)
+    )
+    if ids is not None:
+        pending = pending.filter(pk__in=list(ids))
+    counts = {"sent": 0, "failed": 0, "cancelled": 0}
+    for mail_id in list(pending.order_by("created_at", "id").values_list("pk", flat=True)[:limit]):
+        if not _claim(mail_id, now):
+            continue
+        mail = OutgoingMail.objects.select_related("notification__recipient").get(pk=mail_id)
+        counts[_send_one(mail)] += 1
+    return counts
 
 
 def unread_count(user) -> int:

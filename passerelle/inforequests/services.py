@@ -34,7 +34,7 @@ from .models import DeclineReason, Request, RequestEvent, Reuse
 
 MESSAGES = {
     "request.received": gettext_lazy(
-        "%(asker)s asks your organisation (%(reference)s): “%(subject)s”, by %(due)s."
+        "%(asker)s sent your organisation request %(reference)s, to answer by %(due)s."
     ),
     "request.answered": gettext_lazy("%(addressee)s answered request %(reference)s."),
     "request.declined": gettext_lazy(
@@ -307,7 +307,6 @@ def file_request(
         {
             "asker": asker.acronym,
             "reference": request.reference,
-            "subject": request.subject[:80],
             "due": request.due_on.isoformat(),
         },
         url=_url(request),

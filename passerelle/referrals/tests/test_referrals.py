@@ -159,7 +159,7 @@ def test_in_house_referral_needs_no_protocol(world, monitor, person):
 # --------------------------------------------------------------------------- lifecycle
 
 
-def test_the_whole_lifecycle(world, monitor, person):
+def test_the_whole_lifecycle(world, monitor, person, django_capture_on_commit_callbacks):
     consent(monitor, person)
     with unscoped():
         need = Need.objects.create(
@@ -169,7 +169,8 @@ def test_the_whole_lifecycle(world, monitor, person):
             identified_on=dt.date(2013, 2, 15),
         )
     mail.outbox.clear()
-    referral = refer(monitor, person, world["medical"], urgency="urgent", need=need)
+    with django_capture_on_commit_callbacks(execute=True):  # e-mail leaves after the commit
+        referral = refer(monitor, person, world["medical"], urgency="urgent", need=need)
     today = timezone.localdate()
     assert referral.status == "sent" and referral.reference.startswith("REF-DRC-")
     assert referral.follow_up_due == today + dt.timedelta(days=3)

@@ -107,10 +107,11 @@ def test_a_partner_outside_the_protocol_sees_nothing(
 
 
 def test_the_recipient_is_notified_in_app_and_by_mail(
-    summary, protocol, hrd, sharer, user_with_role
+    summary, protocol, hrd, sharer, user_with_role, django_capture_on_commit_callbacks
 ):
     officer = user_with_role("viewer", hrd, language="fr")
-    share(sharer, summary, protocol, hrd)
+    with django_capture_on_commit_callbacks(execute=True):  # e-mail leaves after the commit
+        share(sharer, summary, protocol, hrd)
     note = Notification.objects.get(recipient=officer)
     assert note.kind == "disclosure.received" and note.params["reference"] == summary.reference
     assert any(officer.email in m.to and "DRC" in m.body for m in mail.outbox)
