@@ -1,7 +1,8 @@
 """Organisations are isolated; unnamed users never see identities; anonymous users log in.
 
 Every URL of the incidents app that names a record by `public_id` is tried, so a new URL is
-covered the day it is added.
+covered the day it is added; tests/test_isolation_every_app.py walks the record URLs of every
+other app the same way (an outsider, a viewer, an unnamed colleague).
 """
 
 import uuid
@@ -108,12 +109,10 @@ def _text(response) -> str:
         return "\n".join(
             str(cell) for sheet in book for row in sheet.iter_rows(values_only=True) for cell in row
         )
-    if kind.startswith("application/pdf"):
-        import subprocess
+    if kind.startswith("application/pdf"):  # pdftotext is not installed: our own reader
+        from passerelle.directory.tests.pdftext import pdf_text
 
-        return subprocess.run(
-            ["pdftotext", "-", "-"], input=body, capture_output=True, check=True
-        ).stdout.decode()
+        return pdf_text(body)
     return body.decode()
 
 
