@@ -30,6 +30,7 @@ from passerelle.core import crypto
 from passerelle.core.checks import field_key_matches_database
 from passerelle.core.fields import Sealed
 from passerelle.core.guard import unscoped
+from passerelle.core.models import AuditEvent
 from passerelle.geography.models import Area
 from passerelle.incidents import services
 from passerelle.incidents.models import Incident, Person
@@ -348,3 +349,140 @@ def test_the_ciphertext_never_contains_the_plaintext(plaintext):
     assert plaintext not in token
     raw = base64.urlsafe_b64decode(token[len(crypto.PREFIX) :])
     assert plaintext.encode("utf-8") not in raw
+
+
+# --------------------------------------------------------------------------- notes and places
+# Exact coordinates and the free text written about cases (verification, consent, referral
+# and referral-event notes, break-glass reasons, request bodies and answers) are level-3
+# content: encrypted at rest, opened only by the policy for readers who reach level 3.
+
+
+def _column(table: str, column: str) -> list[str]:
+    """What the database holds in a column, read with plain SQL (no model, no key)."""
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT {column} FROM {table} WHERE {column} IS NOT NULL")  # noqa: S608
+        return [str(row[0]) for row in cursor.fetchall()]
+
+
+def _sealed_in_column(table: str, column: str, clear: str) -> None:
+    stored = [v for v in _column(table, column) if v != ""]
+    assert stored, f"nothing stored in {table}.{column}"
+    assert all(v.startswith(crypto.PREFIX) for v in stored), f"{table}.{column} holds clear text"
+    assert not any(clear.casefold() in v.casefold() for v in stored)
+
+
+PLACE = ("16.27183", "-0.04417")
+VERIFICATION_NOTE = "Deux témoins directs au puits de Xylophonia."
+CONSENT_NOTE = "Accord donné en présence de sa tante à Zorbalandia."
+
+
+@pytest.fixture
+def noted(monitor, user_with_role, areas):
+    """A level-2 incident (so that a level-2 reader opens it) with exact coordinates, a
+    verification note and a consent note, which are level-3 content."""
+    incident = incident_factory(
+        monitor,
+        area=areas["ML0701"],
+        classification=2,
+        latitude=PLACE[0],
+        longitude=PLACE[1],
+    )
+    verifier = user_with_role("verifier")
+    services.change_verification_status(
+        verifier, incident, to_status="under_verification", note=VERIFICATION_NOTE
+    )
+    person = person_factory(monitor, incident)
+    services.record_consent(monitor, person, scope="case_sharing", given=True, note=CONSENT_NOTE)
+    return incident, person
+
+
+@pytest.mark.django_db
+def test_coordinates_and_incident_notes_are_not_stored_in_clear(noted):
+    _sealed_in_column("incidents_incident", "latitude", PLACE[0])
+    _sealed_in_column("incidents_incident", "longitude", PLACE[1])
+    for digits in ("27183", "04417"):
+        assert not any(digits in v for v in _column("incidents_incident", "latitude"))
+        assert not any(digits in v for v in _column("incidents_incident", "longitude"))
+    _sealed_in_column("incidents_verificationevent", "note", VERIFICATION_NOTE)
+    _sealed_in_column("incidents_consent", "note", CONSENT_NOTE)
+
+
+@pytest.mark.django_db
+def test_the_owner_sees_coordinates_and_notes_and_a_lower_level_does_not(
+    noted, monitor, client_for, client_as
+):
+    incident, person = noted
+    url = reverse("incidents:detail", kwargs={"public_id": incident.public_id})
+    page = client_for(monitor).get(url).content.decode()
+    assert "16.27183" in page and "-0.04417" in page
+    assert VERIFICATION_NOTE in page
+    person_page = client_for(monitor).get(
+        reverse("incidents:person", kwargs={"public_id": person.public_id})
+    )
+    assert CONSENT_NOTE in person_page.content.decode()
+
+    analyst = client_as("im_officer")  # level 2 in the owning organisation
+    response = analyst.get(url)
+    assert response.status_code == 200  # the record is shown, at level 2
+    page = response.content.decode()
+    assert incident.reference in page
+    assert "16.27183" not in page and "27183" not in page
+    assert VERIFICATION_NOTE not in page
+    assert "[protected]" not in page
+    listing = analyst.get(reverse("incidents:list")).content.decode()
+    assert incident.reference in listing and "27183" not in listing
+
+
+@pytest.mark.django_db
+def test_the_edit_form_shows_the_coordinates_and_an_unchanged_save_keeps_them(
+    noted, monitor, client_for
+):
+    incident, _ = noted
+    url = reverse("incidents:edit", kwargs={"public_id": incident.public_id})
+    page = client_for(monitor).get(url).content.decode()
+    assert 'value="16.27183"' in page and 'value="-0.04417"' in page
+    services.update_incident(monitor, incident, latitude="16.27183", longitude="-0.04417")
+    event = AuditEvent.objects.filter(action="incident.update").latest("pk")
+    assert event.detail["fields"] == []  # the same place, spelled alike: no change recorded
+    services.update_incident(monitor, incident, latitude=None, longitude=None)
+    with unscoped():
+        stored = Incident.objects.get(pk=incident.pk)
+    assert stored.latitude is None and stored.longitude is None
+
+
+@pytest.mark.django_db
+def test_sealing_a_clear_column_is_idempotent_and_reversible(noted):
+    """What the data migrations do to rows written before the fields were encrypted."""
+    from passerelle.core.sealing import seal_column, unseal_column
+    from passerelle.incidents.models import VerificationEvent
+
+    incident, _ = noted
+    with connection.cursor() as cursor:  # as a row written before the migration
+        cursor.execute(
+            "UPDATE incidents_incident SET latitude = %s WHERE id = %s", ["16.2", incident.pk]
+        )
+    assert seal_column(Incident, "latitude") == 1
+    token = _column("incidents_incident", "latitude")
+    assert seal_column(Incident, "latitude") == 0  # already sealed: left alone
+    assert _column("incidents_incident", "latitude") == token
+    with unscoped():
+        assert Incident.objects.get(pk=incident.pk).latitude.reveal() == "16.2"
+
+    assert unseal_column(VerificationEvent, "note") == 1
+    assert _column("incidents_verificationevent", "note") == [VERIFICATION_NOTE]
+    assert seal_column(VerificationEvent, "note") == 1
+    _sealed_in_column("incidents_verificationevent", "note", VERIFICATION_NOTE)
+    assert VerificationEvent.objects.get(incident=incident).note.reveal() == VERIFICATION_NOTE
+
+
+@pytest.mark.django_db
+def test_a_note_moved_to_another_incidents_history_does_not_decrypt(noted, monitor):
+    from passerelle.incidents.models import VerificationEvent
+
+    incident, _ = noted
+    other = incident_factory(monitor)
+    verifier_event = VerificationEvent.objects.get(incident=incident)
+    VerificationEvent.objects.filter(pk=verifier_event.pk).update(incident=other)
+    moved = VerificationEvent.objects.get(pk=verifier_event.pk)
+    with pytest.raises(crypto.DecryptionError):
+        moved.note.reveal()

@@ -52,7 +52,7 @@ class SealedAttribute(DeferredAttribute):
     def __get__(self, instance, cls=None):
         value = super().__get__(instance, cls)
         if instance is not None and isinstance(value, Sealed) and "#" not in value.context:
-            value = Sealed(value.token, f"{value.context}#{instance.public_id}")
+            value = Sealed(value.token, self.field.row_context(instance))
             instance.__dict__[self.field.attname] = value
         return value
 
@@ -64,21 +64,35 @@ class SealedAttribute(DeferredAttribute):
 class EncryptedTextField(models.TextField):
     """Encrypted with the model, field and row (public id) as associated data.
 
-    A ciphertext copied into another field or another row does not decrypt.
+    A ciphertext copied into another field or another row does not decrypt. Rows without a
+    public id (event tables) bind to another attribute known before the insert, `bind`:
+    the foreign key of the record they belong to (`bind="referral_id"`), so a note moved
+    to another record's history does not decrypt.
     """
 
     description = _("Encrypted text (AES-GCM)")
     descriptor_class = SealedAttribute
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, bind: str = "public_id", **kwargs):
         kwargs.setdefault("blank", True)
         kwargs.setdefault("null", True)
         kwargs.setdefault("editable", False)
+        self.bind = bind
         super().__init__(*args, **kwargs)
+
+    def deconstruct(self):
+        name, path, args, kwargs = super().deconstruct()
+        if self.bind != "public_id":
+            kwargs["bind"] = self.bind
+        return name, path, args, kwargs
 
     def contribute_to_class(self, cls, name, **kwargs):
         super().contribute_to_class(cls, name, **kwargs)
         self.context = f"{cls._meta.app_label}.{cls.__name__}.{name}"
+
+    def row_context(self, instance) -> str:
+        """The associated data of this field on this row."""
+        return f"{self.context}#{getattr(instance, self.bind)}"
 
     def from_db_value(self, value, expression, connection):
         if value is None or value == "":
@@ -96,7 +110,7 @@ class EncryptedTextField(models.TextField):
         if value == "":
             sealed = None
         else:
-            context = f"{self.context}#{model_instance.public_id}"
+            context = self.row_context(model_instance)
             sealed = Sealed(crypto.encrypt(value, context), context)
         model_instance.__dict__[self.attname] = sealed
         return sealed
@@ -107,3 +121,37 @@ class EncryptedTextField(models.TextField):
         if isinstance(value, Sealed):
             return value.token
         raise TypeError("Encrypted fields are written by saving the object, never in a query.")
+
+
+class Opened:
+    """A row whose sealed fields the policy has decided to show: those fields read as
+    plaintext, every other attribute comes from the row. Built by `passerelle.policy` only."""
+
+    def __init__(self, obj, plain: dict):
+        self._obj = obj
+        self.__dict__.update(plain)
+
+    def __getattr__(self, name):
+        return getattr(self.__dict__["_obj"], name)
+
+
+def opened(obj, *names: str) -> Opened:
+    return Opened(obj, {name: reveal(getattr(obj, name)) for name in names})
+
+
+class OpenedRows:
+    """A queryset whose rows come out `opened` — lazily, so that a list page that never
+    shows them does not read them."""
+
+    def __init__(self, queryset, *names: str):
+        self._queryset = queryset
+        self._names = names
+
+    def __iter__(self):
+        return (opened(row, *self._names) for row in self._queryset)
+
+    def __len__(self):
+        return len(self._queryset)
+
+    def __bool__(self):
+        return bool(self._queryset)

@@ -91,12 +91,10 @@ class Incident(BaseModel):
         "geography.Area", verbose_name=_("area"), on_delete=models.PROTECT, related_name="incidents"
     )
     exact_location = EncryptedTextField(_("exact location"))
-    latitude = models.DecimalField(
-        _("latitude"), max_digits=8, decimal_places=5, null=True, blank=True
-    )
-    longitude = models.DecimalField(
-        _("longitude"), max_digits=8, decimal_places=5, null=True, blank=True
-    )
+    # Exact coordinates (level 3) are encrypted like the place text beside them: decimal
+    # degrees as text, 5 decimals. Maps and statistics use `area`, never these.
+    latitude = EncryptedTextField(_("latitude"))
+    longitude = EncryptedTextField(_("longitude"))
     category = models.ForeignKey(
         "vocabularies.Term", verbose_name=_("category"), on_delete=models.PROTECT, related_name="+"
     )
@@ -206,7 +204,8 @@ class VerificationEvent(models.Model):
         settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
     )
     at = models.DateTimeField(auto_now_add=True)
-    note = models.TextField(blank=True)
+    # Level 3 free text about the case: encrypted, bound to the incident.
+    note = EncryptedTextField(_("note"), bind="incident_id")
 
     class Meta:
         ordering = ["at", "id"]
@@ -296,7 +295,7 @@ class Consent(BaseModel):
     recorded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
     )
-    note = models.CharField(_("note"), max_length=300, blank=True)
+    note = EncryptedTextField(_("note"))  # level 3 free text about the person
 
     class Meta:
         ordering = ["-given_at"]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
-from decimal import Decimal
+from decimal import Decimal, InvalidOperation
 
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -12,6 +12,7 @@ from django.utils.translation import gettext_lazy as _
 from passerelle import policy
 from passerelle.core import audit, crypto
 from passerelle.core.errors import DomainError
+from passerelle.core.fields import Sealed
 from passerelle.core.guard import unscoped
 from passerelle.policy.fields import IDENTITY_FIELDS
 from passerelle.vocabularies.models import Term
@@ -111,13 +112,16 @@ def _validate_incident(values: dict) -> None:
         )
     if reported_on is not None and reported_on > today:
         raise DomainError(_("The report date cannot be in the future."), field="reported_on")
-    lat, lon = values.get("latitude"), values.get("longitude")
+    lat, lon = _coordinate(values, "latitude"), _coordinate(values, "longitude")
     if (lat is None) != (lon is None):
         raise DomainError(_("Give both latitude and longitude, or neither."), field="latitude")
-    if lat is not None and not (Decimal(-90) <= Decimal(lat) <= Decimal(90)):
+    if lat is not None and not (Decimal(-90) <= lat <= Decimal(90)):
         raise DomainError(_("Latitude must be between -90 and 90."), field="latitude")
-    if lon is not None and not (Decimal(-180) <= Decimal(lon) <= Decimal(180)):
+    if lon is not None and not (Decimal(-180) <= lon <= Decimal(180)):
         raise DomainError(_("Longitude must be between -180 and 180."), field="longitude")
+    for field, value in (("latitude", lat), ("longitude", lon)):
+        # One spelling (5 decimals), so that an unchanged coordinate compares equal.
+        values[field] = None if value is None else value.quantize(Decimal("0.00001"))
     if values.get("area") is None:
         raise DomainError(_("Choose the area where it happened."), field="area")
     if values["area"].level < 1:
@@ -130,6 +134,22 @@ def _validate_incident(values: dict) -> None:
         _term(values.get(field), vocab, field)
     if values.get("classification") not in (2, 3, 4):
         raise DomainError(_("Choose a classification level of 2, 3 or 4."), field="classification")
+
+
+def _coordinate(values: dict, field: str) -> Decimal | None:
+    """A coordinate as a Decimal (stored encrypted, so read back as text)."""
+    value = values.get(field)
+    if isinstance(value, Sealed):
+        value = value.reveal()
+    if value is None or value == "":
+        return None
+    try:
+        number = Decimal(str(value))
+    except InvalidOperation:
+        number = None
+    if number is None or not number.is_finite():
+        raise DomainError(_("Enter a number."), field=field)
+    return number
 
 
 def _set_counts(incident, victim_counts: dict) -> None:
@@ -196,6 +216,7 @@ def update_incident(
     values = {f: getattr(incident, f) for f in INCIDENT_EDITABLE}
     values.update(changes)
     _validate_incident(values)
+    changes.update({f: values[f] for f in ("latitude", "longitude") if f in changes})
     changed = sorted(f for f in changes if _differs(getattr(incident, f), changes[f]))
     for field in changed:
         setattr(incident, field, changes[field])

@@ -10,7 +10,6 @@ from django.views.decorators.http import require_POST
 
 from passerelle import policy
 from passerelle.core.errors import DomainError, add_to_form
-from passerelle.core.fields import reveal
 from passerelle.geography.models import Area
 
 from . import services
@@ -137,13 +136,16 @@ def incident_create(request):
 @policy.permission("incident.edit")
 def incident_edit(request, public_id):
     incident = policy.get_or_404(request.user, Incident, public_id, "incident.edit")
+    # The sealed fields come in clear through the policy (which audits the read of level-3
+    # content shown in the form; not again when the form comes back).
+    record = policy.redact(request.user, incident, audit_reads=request.method != "POST")
     initial = {
         "organisation": incident.owner_id,
         **{f: getattr(incident, f) for f in services.INCIDENT_EDITABLE},
         **_area_initial(incident.area),
     }
-    initial["narrative"] = reveal(incident.narrative)
-    initial["exact_location"] = reveal(incident.exact_location)
+    for name in ("narrative", "exact_location", "latitude", "longitude"):
+        initial[name] = getattr(record, name) or ""
     for count in incident.victim_counts.select_related("age_group"):
         initial[f"count_{count.sex}_{count.age_group.code}"] = count.count
     form = IncidentForm(request.POST or None, initial=initial, organisations=[incident.owner])
@@ -157,8 +159,6 @@ def incident_edit(request, public_id):
         else:
             messages.success(request, _("Incident %(ref)s updated.") % {"ref": incident.reference})
             return redirect("incidents:detail", public_id=incident.public_id)
-    else:
-        policy.redact(request.user, incident)  # audits the read of level-3 content in the form
     return render(request, "incidents/form.html", {"form": form, "incident": incident})
 
 
@@ -225,7 +225,9 @@ def person_edit(request, public_id):
         f: getattr(person, f) for f in services.PERSON_EDITABLE if f not in PersonForm.IDENTITY
     }
     if with_identity:
-        initial.update({f: reveal(getattr(person, f)) for f in PersonForm.IDENTITY})
+        # In clear through the policy, which audits the identity read (not again on POST).
+        record = policy.redact(request.user, person, audit_reads=request.method != "POST")
+        initial.update({f: getattr(record, f) or "" for f in PersonForm.IDENTITY})
     form = PersonForm(request.POST or None, initial=initial, with_identity=with_identity)
     if request.method == "POST" and form.is_valid():
         try:
@@ -235,8 +237,6 @@ def person_edit(request, public_id):
         else:
             messages.success(request, _("Person %(code)s updated.") % {"code": person.code})
             return redirect("incidents:person", public_id=person.public_id)
-    elif with_identity:
-        policy.redact(request.user, person)  # audits the identity read
     return render(
         request,
         "incidents/person_form.html",

@@ -8,7 +8,7 @@ see is decrypted here, and reading level-3/4 content is audited once per view.
 from __future__ import annotations
 
 from passerelle.core import audit
-from passerelle.core.fields import reveal
+from passerelle.core.fields import OpenedRows, reveal
 
 from .fields import INCIDENT_FIELDS, PERSON_FIELDS
 from .gate import clearance, scope, visible_fields
@@ -58,10 +58,13 @@ def redact(user, obj, *, audit_reads: bool = True) -> Redacted:
 
             values[name] = scope(user, Person.objects.filter(incident=obj), "person.view")
             continue
-        if name in {"victim_counts", "verification_history", "consents"}:
+        if name in {"verification_history", "consents"}:
+            # Level-3 rows whose free-text note is sealed: opened here, at their level.
+            values[name] = OpenedRows(getattr(obj, name).all(), "note")
+            continue
+        if name == "victim_counts":
             values[name] = getattr(obj, name).all()
-            if name == "victim_counts":
-                values["victim_total"] = sum(c.count for c in values[name])
+            values["victim_total"] = sum(c.count for c in values[name])
             continue
         value = getattr(obj, name)
         field = obj._meta.get_field(name)

@@ -209,7 +209,7 @@ def test_the_workflow_allows_exactly_its_transitions(current, target, verifier, 
         )
         step = VerificationEvent.objects.get(incident=incident)
         assert (step.from_status, step.to_status, step.actor) == (current, target, verifier)
-        assert step.note == "Deux sources concordantes."
+        assert step.note.reveal() == "Deux sources concordantes."  # sealed at rest
         with unscoped():
             assert Incident.objects.get(pk=incident.pk).verification_status == target
     else:
@@ -247,7 +247,7 @@ def test_the_history_keeps_every_step(verifier, incident):
         ("verified", "under_verification"),
         ("under_verification", "not_verified"),
     ]
-    assert history[-1].note == "Source unique, non corroborée."
+    assert history[-1].note.reveal() == "Source unique, non corroborée."  # sealed at rest
     assert {h.actor for h in history} == {verifier}
     events = AuditEvent.objects.filter(
         action="incident.verification", object_id=str(incident.public_id)
