@@ -146,3 +146,49 @@ def test_the_matrix_is_not_trivial():
         for role, side, level, r in itertools.product(ROLES, SIDES, LEVELS, (False, True))
     }
     assert {-1, 2, 3, 4} <= outcomes
+
+
+# Hand-written rows, from docs/referrals.md and docs/authorization.md, NOT from
+# `expected_level`: (role, side, referral level) -> (status, summary shown, name shown).
+HAND_WRITTEN = [
+    # the referring side reads the referral as it reads the person: case details, no identity
+    # (nobody here is named on the incident but the recorder)
+    ("monitor", "sender", 3, 200, True, False),
+    ("monitor", "sender", 4, 200, True, False),
+    ("org_admin", "sender", 3, 200, True, False),
+    # a viewer or an analyst holds no referral action: the page's declaration refuses them
+    ("viewer", "sender", 3, 403, False, False),
+    ("im_officer", "sender", 3, 403, False, False),
+    ("focal_point", "provider", 3, 403, False, False),
+    # the provider reads the referral's own level, at most its role's, no name unless receiver
+    ("case_worker", "provider", 2, 200, False, False),
+    ("case_worker", "provider", 3, 200, True, False),
+    ("case_worker", "provider", 4, 200, True, False),
+    ("org_admin", "provider", 4, 200, True, False),
+    # a monitor of the provider does not answer referrals (no referral.respond there)
+    ("monitor", "provider", 3, 404, False, False),
+    # an organisation that is neither side: nothing, as for a missing referral
+    ("case_worker", "outsider", 3, 404, False, False),
+    ("org_admin", "outsider", 2, 404, False, False),
+]
+
+
+@pytest.mark.parametrize(
+    "role, side, level, status, shows_summary, shows_name",
+    [pytest.param(*row, id=f"{row[0]}-{row[1]}-l{row[2]}") for row in HAND_WRITTEN],
+)
+def test_hand_written_rows(world, role, side, level, status, shows_summary, shows_name):
+    referral = world["referrals"][level]
+    page = world["clients"][(role, side)].get(f"/referrals/{referral.public_id}/")
+    body = page.content.decode()
+    assert page.status_code == status
+    assert (SUMMARY.format(level=level) in body) is shows_summary
+    assert (NAME.format(level=level) in body) is shows_name
+    assert (referral.reference in body) is (status == 200)
+
+
+def test_hand_written_named_receiver_sees_the_name_at_level_4_only(world):
+    client = world["clients"]["receiver"]
+    for level, shows_name in ((2, False), (3, False), (4, True)):
+        body = client.get(f"/referrals/{world['referrals'][level].public_id}/").content.decode()
+        assert (NAME.format(level=level) in body) is shows_name, level

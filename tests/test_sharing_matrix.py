@@ -319,3 +319,45 @@ def test_statistics_hand_written_rows(world):
         HTTP_ACCEPT_LANGUAGE="fr",
     )
     assert page.status_code == 403 and "<table" not in page.content.decode()
+
+
+# Hand-written rows for the record channels, from docs/data-protection.md ("Sharing under a
+# protocol") and docs/authorization.md, NOT from `expected_level`: (role, relation, record,
+# channel) -> (status, narrative shown, name shown).
+HAND_WRITTEN = [
+    # the partner under the protocol reads what was disclosed, at most its role's level
+    ("viewer", "partner", "summary", "page", 200, False, False),
+    ("viewer", "partner", "case", "page", 404, False, False),
+    ("case_worker", "partner", "case", "page", 200, True, False),
+    ("case_worker", "partner", "case", "person", 200, False, False),
+    # identities reach only the named recipient of a level-4 disclosure
+    ("monitor", "partner", "identified", "person", 200, False, True),
+    ("case_worker", "partner", "identified", "person", 404, False, False),
+    # a withdrawn consent, or a record never shared, shows nothing to the partner
+    ("case_worker", "partner", "withdrawn", "page", 404, False, False),
+    ("verifier", "partner", "never_shared", "page", 404, False, False),
+    # the mission component is a party for aggregates only; others are not parties at all
+    ("case_worker", "mission_component", "summary", "page", 404, False, False),
+    ("org_admin", "outside", "summary", "page", 404, False, False),
+    ("viewer", "government", "summary", "page", 404, False, False),
+    # the owner's unnamed monitor: case details, no identity even on a level-4 record
+    ("monitor", "owner", "case", "page", 200, True, False),
+    ("monitor", "owner", "identified", "person", 404, False, False),
+]
+
+
+@pytest.mark.parametrize(
+    "role, relation, record, channel, status, shows_narrative, shows_name",
+    [pytest.param(*row, id="-".join(row[:4])) for row in HAND_WRITTEN],
+)
+def test_hand_written_rows(
+    world, role, relation, record, channel, status, shows_narrative, shows_name
+):
+    client = world["clients"][(role, relation)]
+    target = world["records"][record] if channel == "page" else world["persons"][record]
+    name = "incidents:detail" if channel == "page" else "incidents:person"
+    response = client.get(reverse(name, kwargs={"public_id": target.public_id}))
+    body = response.content.decode()
+    assert response.status_code == status
+    assert (world["narratives"][record] in body) is shows_narrative
+    assert (world["names"][record] in body) is shows_name
