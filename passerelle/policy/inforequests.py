@@ -12,95 +12,28 @@ requests are refused before they are filed.
   gives the asker a rule for the data category, at that level, for the declared purpose, over
   the area. Identities (level 4) are never given in answer to a request: they are shared case by
   case, with consent, by a disclosure to a named person. Purposes that amount to intelligence
-  gathering are refused at every level, whether declared or apparent from the text.
+  gathering are refused at every level, whether declared or apparent from what the
+  text asks (`policy.intelligence`).
 """
 
 from __future__ import annotations
-
-import re
-import unicodedata
 
 from django.db.models import Q
 from django.http import Http404
 from django.utils.translation import gettext as _
 
+from . import intelligence
 from .gate import audit_refusal, organisations
 from .purposes import FORBIDDEN, Purpose
 
 MAX_REQUEST_LEVEL = 3
 AGGREGATE_LEVEL = 1
 
-# Phrases that ask for intelligence rather than protection information (compared without
-# accents or case). A request that uses them is refused with the phrase named, so that the
-# asker can say what they need for protection instead.
-INTELLIGENCE_PHRASES = [
-    "renseignement militaire",
-    "renseignements militaires",
-    "collecte de renseignement",
-    "recherche de renseignement",
-    "fins de renseignement",
-    "military intelligence",
-    "intelligence gathering",
-    "intelligence purposes",
-    "for intelligence",
-    "ciblage militaire",
-    "military targeting",
-    "airstrike targets",
-    "position des groupes arm",
-    "positions des groupes arm",
-    "localisation des groupes arm",
-    "position of armed group",
-    "positions of armed group",
-    "location of armed group",
-    "locations of armed group",
-    "mouvements des groupes arm",
-    "movements of armed group",
-    "armed group movements",
-    "identite des informateurs",
-    "identites des informateurs",
-    "noms des informateurs",
-    "names of informants",
-    "identity of informants",
-    "identities of informants",
-    "sympathisants des groupes",
-    "sympathisers of armed",
-    "sympathizers of armed",
-    "collaborateurs des groupes arm",
-    "collaborators of armed",
-    "liste des combattants",
-    "list of combatants",
-    "noms des auteurs presumes",
-    "names of alleged perpetrators",
-    "names of suspects",
-    "noms des suspects",
-    "caches d'armes",
-    "caches d armes",
-    "weapons caches",
-    "arms caches",
-    "depots d'armes",
-]
-
-
-def _plain(text: str) -> str:
-    text = unicodedata.normalize("NFKD", (text or "").lower())
-    text = "".join(c for c in text if not unicodedata.combining(c))
-    return re.sub(r"\s+", " ", text)
-
-
-def _words(text: str) -> str:
-    """The text without accents or case, punctuation (straight or curly apostrophes,
-    hyphens...) read as a space: "caches d’armes" and "intelligence-gathering" meet the list."""
-    return " " + re.sub(r"[^a-z0-9]+", " ", _plain(text)).strip() + " "
-
 
 def intelligence_phrases(*texts: str) -> list[str]:
-    """The phrases of the list that appear in the texts."""
-    plain = " ".join(_words(t) for t in texts)
-    found = []
-    for phrase in INTELLIGENCE_PHRASES:
-        if " " + _words(phrase).strip() in plain and phrase not in found:
-            found.append(phrase)
-    return found
+    """The request's own words that show it asks for intelligence (empty: it does not); what
+    is asked is judged by the classifier of `policy.intelligence`."""
+    return [finding.phrase for finding in intelligence.classify(*texts)]
 
 
 def sisters(organisation) -> set[int]:
@@ -266,15 +199,15 @@ def assess_request(user, *, asker, addressee, kind, data_category, level, purpos
         )
     elif purpose not in Purpose.values:
         refuse("unknown_purpose", _("Choose a purpose."))
-    found = intelligence_phrases(*texts)
-    if found:
+    findings = intelligence.classify(*texts)
+    if findings:
         refuse(
             "reads_as_intelligence",
             _(
-                "The request reads as intelligence gathering (“%(phrase)s”). Say what "
-                "protection information you need, and for which response."
+                "The request reads as intelligence gathering: it asks %(what)s (“%(phrase)s”). "
+                "Say what protection information you need, and for which response."
             )
-            % {"phrase": found[0]},
+            % {"what": findings[0].what, "phrase": findings[0].phrase},
         )
     protocol = None
     if level > MAX_REQUEST_LEVEL:
