@@ -180,7 +180,19 @@ if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
     DATABASES["default"]["TEST"] = {
         "NAME": os.environ.get("PASSERELLE_TEST_DB", str(VAR_DIR / "test.sqlite3"))
     }
-    DATABASES["default"]["OPTIONS"] = {"init_command": "PRAGMA foreign_keys=ON;"}
+    # SQLite is the field office's database and several people write at once (docs/security.md
+    # "Concurrent use of SQLite"): every transaction takes the write lock when it begins
+    # (IMMEDIATE), so one that reads then writes (audit.record, core.sequences) cannot fail
+    # half-way with "database is locked"; the others wait up to `timeout` seconds for it; WAL
+    # lets pages be read while someone writes; synchronous=FULL keeps a committed record
+    # through a power cut.
+    DATABASES["default"]["OPTIONS"] = {
+        "transaction_mode": "IMMEDIATE",
+        "timeout": 20,
+        "init_command": (
+            "PRAGMA foreign_keys=ON; PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL;"
+        ),
+    }
 elif DATABASES["default"]["ENGINE"].endswith("postgresql"):
     # Short interactive queries: PostgreSQL's JIT compiler costs more than it saves on the
     # policy's correlated EXISTS (measured: 0.7 s of JIT for a 70 ms query, bench/).

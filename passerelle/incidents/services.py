@@ -10,7 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from passerelle import policy
-from passerelle.core import audit, crypto
+from passerelle.core import audit, crypto, sequences
 from passerelle.core.errors import DomainError
 from passerelle.core.fields import Sealed
 from passerelle.core.guard import unscoped
@@ -193,7 +193,11 @@ def record_incident(
         public_id=public_id,
         owner=organisation,
         recorded_by=actor,
-        reference=f"{organisation.acronym}-{values['occurred_on']:%Y}-{public_id.hex[:6].upper()}",
+        reference=sequences.next_reference(
+            prefix=f"{organisation.acronym}-{values['occurred_on']:%Y}-",
+            width=6,
+            model=Incident,
+        ),
         data_category=_data_category(values["category"]),
         **values,
     )
@@ -313,6 +317,19 @@ def _index(person: Person, values: dict) -> None:
         person.phone_index = crypto.blind_index(digits, "person.phone")
 
 
+def _person_number(incident: Incident) -> int:
+    """The person's number within the incident (the 3 of "W03-…"), unique by construction:
+    a counter per incident, started after the highest number already given."""
+
+    def highest() -> int:
+        with unscoped():
+            codes = Person._base_manager.filter(incident=incident).values_list("code", flat=True)
+            numbers = [c[1:].split("-", 1)[0] for c in codes]
+        return max((int(n) for n in numbers if n.isdigit()), default=0)
+
+    return sequences.next_value(f"incidents.person:{incident.public_id}", seed=highest)
+
+
 @audit.service
 def add_person(actor, incident: Incident, **values) -> Person:
     policy.require(actor, "person.create", incident)
@@ -329,8 +346,7 @@ def add_person(actor, incident: Incident, **values) -> Person:
     if values.get("age_group") is None and values.get("age") is not None:
         values["age_group"] = age_group_for(values["age"])
     _validate_person(values)
-    with unscoped():
-        n = Person.objects.filter(incident=incident).count() + 1
+    n = _person_number(incident)
     prefix = {"victim": "V", "witness": "W", "source": "S"}[values["role"]]
     person = Person(
         incident=incident, code=f"{prefix}{n:02d}-{uuid.uuid4().hex[:4].upper()}", **values

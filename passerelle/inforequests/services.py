@@ -20,7 +20,7 @@ from django.utils.translation import gettext_lazy
 
 from passerelle import policy
 from passerelle.accounts.models import Membership
-from passerelle.core import audit
+from passerelle.core import audit, sequences
 from passerelle.core.errors import DomainError, Refused
 from passerelle.core.guard import unscoped
 from passerelle.core.notify import notify
@@ -83,15 +83,7 @@ def _handlers(request: Request) -> list:
 def _next_reference() -> str:
     year = timezone.localdate().year
     prefix = f"RQ-{year}-"
-    with unscoped():
-        last = (
-            Request.objects.filter(reference__startswith=prefix)
-            .order_by("-reference")
-            .values_list("reference", flat=True)
-            .first()
-        )
-    number = int(last.rsplit("-", 1)[1]) + 1 if last else 1
-    return f"{prefix}{number:04d}"
+    return sequences.next_reference(prefix=prefix, width=4, model=Request)
 
 
 # --------------------------------------------------------------------------- suggestions

@@ -14,7 +14,7 @@ from django.utils.translation import gettext_lazy as _
 
 from passerelle import policy
 from passerelle.accounts.models import Membership
-from passerelle.core import audit
+from passerelle.core import audit, sequences
 from passerelle.core.errors import DomainError, Refused
 from passerelle.core.guard import unscoped
 from passerelle.core.notify import notify
@@ -346,9 +346,7 @@ def _refuse(actor, person, service, level, reasons, codes):
 def _next_reference(sender) -> str:
     year = timezone.localdate().year
     prefix = f"REF-{sender.acronym}-{year}-"
-    with unscoped():
-        count = Referral.objects.filter(reference__startswith=prefix).count()
-    return f"{prefix}{count + 1:04d}"
+    return sequences.next_reference(prefix=prefix, width=4, model=Referral)
 
 
 def _event(referral, actor, from_status, to_status, organisation, note=""):
