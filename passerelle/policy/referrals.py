@@ -179,7 +179,7 @@ def get_referral_or_404(user, public_id):
 def redact_referral(user, referral, *, audit_reads: bool = True) -> dict:
     """What the user may see of a referral, decrypted where allowed; reading the case summary
     (level 3) or the person's identity (level 4) is audited."""
-    from passerelle.core.fields import reveal
+    from passerelle.core.fields import OpenedRows, reveal
 
     from .redact import _coarse_area
 
@@ -198,6 +198,11 @@ def redact_referral(user, referral, *, audit_reads: bool = True) -> dict:
         values["code"] = person.code
     if "summary" in shown:
         values["summary"] = reveal(referral.summary)
+    if "provider_note" in shown:
+        values["provider_note"] = reveal(referral.provider_note)
+    if "history" in shown:  # each step's note is sealed, opened at this level
+        history = referral.history.select_related("actor", "organisation")
+        values["history"] = OpenedRows(history, "note")
     if "identity" in shown:
         values["full_name"] = reveal(person.full_name)
         values["phone"] = reveal(person.phone)

@@ -437,7 +437,7 @@ class Referral(BaseModel):
     decline_reason = models.CharField(
         _("reason for declining"), max_length=20, choices=DeclineReason.choices, blank=True
     )
-    provider_note = models.TextField(_("note from the provider"), blank=True)
+    provider_note = EncryptedTextField(_("note from the provider"))  # level 3, sealed
     reminded_on = models.DateField(null=True, blank=True, editable=False)
 
     objects = GuardedManager()
@@ -474,7 +474,8 @@ class ReferralEvent(models.Model):
         "accounts.Organisation", null=True, on_delete=models.SET_NULL, related_name="+"
     )
     at = models.DateTimeField(auto_now_add=True)
-    note = models.TextField(blank=True)
+    # Level 3 free text about the case: encrypted, bound to the referral.
+    note = EncryptedTextField(_("note"), bind="referral_id")
 
     class Meta:
         ordering = ["at", "id"]

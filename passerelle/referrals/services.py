@@ -16,6 +16,7 @@ from passerelle import policy
 from passerelle.accounts.models import Membership
 from passerelle.core import audit, sequences
 from passerelle.core.errors import DomainError, Refused
+from passerelle.core.fields import reveal
 from passerelle.core.guard import unscoped
 from passerelle.core.notify import notify
 from passerelle.incidents.models import Consent, Person
@@ -555,9 +556,8 @@ def move_referral(
     elif to_status in (Referral.Status.CLOSED, Referral.Status.WITHDRAWN):
         referral.closed_at = now
     if side == "provider" and note:
-        referral.provider_note = (
-            note if not referral.provider_note else (f"{referral.provider_note}\n{note}")
-        )
+        earlier = reveal(referral.provider_note)
+        referral.provider_note = f"{earlier}\n{note}" if earlier else note
     referral.follow_up_due = _next_due(referral, today)
     with unscoped():
         referral.save()
