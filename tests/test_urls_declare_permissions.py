@@ -71,6 +71,7 @@ EXPECTED = {
     "sharing:received_detail": "incident.view",
     "sharing:sent": "incident.share",
     "sharing:revoke": "incident.share",
+    "sharing:confirm": "incident.share",
     "sharing:share": "incident.share",
     "sharing:break_glass": "breakglass.request",
     "sharing:break_glass_list": "breakglass.review",

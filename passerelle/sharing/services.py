@@ -219,6 +219,10 @@ def activate_protocol(actor, protocol: Protocol) -> Protocol:
             % {"missing": " ".join(str(m) for m in missing)},
             code="incomplete",
         )
+    if protocol.status == Protocol.Status.SUSPENDED:
+        # Nothing shared before the suspension comes back by itself (older suspensions did not
+        # withdraw): the owners confirm each disclosure again (`confirm_disclosure`).
+        _withdraw_under(protocol, actor)
     protocol.status = Protocol.Status.ACTIVE
     protocol.activated_at = timezone.now()
     protocol.status_note = ""
@@ -250,12 +254,90 @@ def suspend_protocol(actor, protocol: Protocol, *, reason: str) -> Protocol:
     recipients = set(
         protocol.disclosures.filter(revoked_at__isnull=True).values_list("recipient_id", flat=True)
     )
+    _withdraw_under(protocol, actor)
     notify(
         _org_users(recipients, "incident.view"),
         "protocol.suspended",
         {"protocol": protocol.reference},
     )
     return protocol
+
+
+def _withdraw_under(protocol: Protocol, actor) -> int:
+    """Withdraw every disclosure still in effect under the protocol (reason: protocol), each
+    audited in its owner's log; the recipients are told once, by the protocol's notice."""
+    now = timezone.now()
+    withdrawn = 0
+    live = protocol.disclosures.filter(revoked_at__isnull=True).select_related(
+        "incident", "owner", "recipient"
+    )
+    for disclosure in live:
+        disclosure.revoked_at = now
+        disclosure.revoked_reason = Disclosure.Revocation.PROTOCOL
+        disclosure.save(update_fields=["revoked_at", "revoked_reason", "updated_at"])
+        audit.record(
+            actor,
+            "disclosure.revoke",
+            disclosure.incident,
+            organisation=disclosure.owner,
+            level=disclosure.level,
+            detail={
+                "disclosure": str(disclosure.public_id),
+                "recipient": disclosure.recipient.acronym,
+                "reason": Disclosure.Revocation.PROTOCOL,
+                "protocol": protocol.reference,
+            },
+        )
+        withdrawn += 1
+    return withdrawn
+
+
+def may_confirm_again(disclosure: Disclosure) -> bool:
+    """Withdrawn by its protocol's suspension, and the protocol is in force again."""
+    return (
+        disclosure.revoked_reason == Disclosure.Revocation.PROTOCOL
+        and disclosure.protocol.in_force()
+    )
+
+
+def confirm_disclosure(actor, disclosure: Disclosure) -> Disclosure:
+    """The owner shares again, under its protocol in force again, a record that the
+    protocol's suspension withdrew. It is a new share: every check is made again (consent as
+    it stands now, the protocol's rules and areas, the sharer's clearance, nothing already
+    shared) and refusals are audited; the new disclosure is audited with the one it confirms.
+    (Not one transaction with the share: a refusal inside it must stay in the audit log.)"""
+    disclosure.refresh_from_db()
+    if not may_confirm_again(disclosure):
+        policy.audit_refusal(actor, "incident.share", disclosure.incident, reason="not_confirmable")
+        raise DomainError(
+            _(
+                "Only a disclosure withdrawn by its protocol's suspension, under a protocol in "
+                "force again, can be confirmed again."
+            )
+        )
+    confirmed = share_incident(
+        actor,
+        disclosure.incident,
+        protocol=disclosure.protocol,
+        recipient=disclosure.recipient,
+        purpose=disclosure.purpose,
+        level=disclosure.level,
+        recipient_user=disclosure.recipient_user,
+        note=disclosure.note,
+    )
+    audit.record(
+        actor,
+        "disclosure.confirm",
+        disclosure.incident,
+        organisation=disclosure.owner,
+        level=confirmed.level,
+        detail={
+            "disclosure": str(confirmed.public_id),
+            "confirms": str(disclosure.public_id),
+            "protocol": disclosure.protocol.reference,
+        },
+    )
+    return confirmed
 
 
 def expire_protocols(today: dt.date | None = None) -> int:

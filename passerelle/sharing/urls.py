@@ -9,6 +9,7 @@ urlpatterns = [
     path("received/<uuid:public_id>/", views.received_detail, name="received_detail"),
     path("sent/", views.sent, name="sent"),
     path("sent/<uuid:public_id>/withdraw/", views.revoke, name="revoke"),
+    path("sent/<uuid:public_id>/confirm/", views.confirm, name="confirm"),
     path("incidents/<uuid:public_id>/share/", views.share, name="share"),
     path("incidents/<uuid:public_id>/break-glass/", views.break_glass, name="break_glass"),
     path("break-glass/", views.break_glass_list, name="break_glass_list"),

@@ -142,6 +142,24 @@ def revoke(request, public_id):
     return redirect("sharing:sent")
 
 
+@require_POST
+@policy.permission("incident.share")
+def confirm(request, public_id):
+    """Share again a record that its protocol's suspension withdrew (the owner confirms)."""
+    disclosure = get_object_or_404(Disclosure, public_id=public_id)
+    policy.get_or_404(request.user, Incident, disclosure.incident.public_id, "incident.share")
+    try:
+        services.confirm_disclosure(request.user, disclosure)
+    except services.SharingRefused as exc:
+        for reason in exc.reasons:
+            messages.error(request, str(reason))
+    except DomainError as exc:
+        messages.error(request, str(exc.message))
+    else:
+        messages.success(request, _("The record is shared again; the recipients were told."))
+    return redirect("sharing:sent")
+
+
 # --------------------------------------------------------------------------- export
 
 EXPORT_COLUMNS = [
