@@ -486,3 +486,24 @@ def test_a_note_moved_to_another_incidents_history_does_not_decrypt(noted, monit
     moved = VerificationEvent.objects.get(pk=verifier_event.pk)
     with pytest.raises(crypto.DecryptionError):
         moved.note.reveal()
+
+
+BREAK_GLASS_REASON = "La survivante de Xylophonia est menacée ce soir; orientation vers un abri."
+
+
+@pytest.mark.django_db
+def test_break_glass_reasons_are_sealed_and_shown_to_the_reviewer_only(
+    incident, user_with_role, client_for, other_org
+):
+    from passerelle.sharing import services as sharing_services
+
+    colleague = user_with_role("case_worker")
+    sharing_services.open_break_glass(colleague, incident, reason=BREAK_GLASS_REASON, hours=2)
+    _sealed_in_column("sharing_breakglass", "reason", "Xylophonia")
+
+    url = reverse("sharing:break_glass_list")
+    page = client_for(user_with_role("org_admin")).get(url).content.decode()
+    assert BREAK_GLASS_REASON in page and "[protected]" not in page
+    outsider = client_for(user_with_role("org_admin", other_org)).get(url)
+    assert outsider.status_code == 200 and "Xylophonia" not in outsider.content.decode()
+    assert client_for(user_with_role("viewer")).get(url).status_code in (403, 404)

@@ -19,7 +19,7 @@ from .gate import (
     shared_level,
     visible_fields,
 )
-from .redact import Redacted, redact
+from .redact import Redacted, open_notes, redact
 from .referrals import (
     get_referral_or_404,
     may_act,
@@ -54,6 +54,7 @@ __all__ = [
     "permission",
     "public",
     "redact",
+    "open_notes",
     "require",
     "scope",
     "shared_level",

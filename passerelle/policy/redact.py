@@ -87,6 +87,19 @@ def redact(user, obj, *, audit_reads: bool = True) -> Redacted:
     return Redacted(obj, values, set(table) - set(values), level)
 
 
+def open_notes(user, rows, *names: str, action: str):
+    """Rows listed under `action` (already scoped by the policy for `user`) with their sealed
+    free-text fields opened, for lists whose action grants the level of those notes: the
+    break-glass reasons shown to the reviewing administrator."""
+    from django.core.exceptions import PermissionDenied
+
+    from .gate import can
+
+    if not can(user, action):
+        raise PermissionDenied
+    return OpenedRows(rows, *names)
+
+
 def _is_sealed(value) -> bool:
     from passerelle.core.fields import Sealed
 

@@ -17,6 +17,7 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from passerelle.core.fields import EncryptedTextField
 from passerelle.core.models import BaseModel
 from passerelle.incidents.models import DataCategory
 from passerelle.policy.purposes import Purpose
@@ -299,7 +300,7 @@ class BreakGlass(BaseModel):
     organisation = models.ForeignKey(
         "accounts.Organisation", on_delete=models.PROTECT, related_name="+"
     )
-    reason = models.TextField(_("reason"))
+    reason = EncryptedTextField(_("reason"))  # level 3: why identities were opened
     expires_at = models.DateTimeField(_("ends at"))
     reviewed_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"

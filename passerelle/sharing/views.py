@@ -256,10 +256,18 @@ def break_glass_list(request):
     if pending:
         qs = qs.filter(reviewed_at__isnull=True)
     page = Paginator(qs, settings.PASSERELLE_PAGE_SIZE).get_page(request.GET.get("page"))
+    # The reasons are sealed; the policy opens them for the reviewing administrator.
+    rows = policy.open_notes(request.user, page.object_list, "reason", action="breakglass.review")
     return render(
         request,
         "sharing/break_glass_list.html",
-        {"page": page, "pending": pending, "form": ReviewForm(), "now": timezone.now()},
+        {
+            "page": page,
+            "rows": rows,
+            "pending": pending,
+            "form": ReviewForm(),
+            "now": timezone.now(),
+        },
     )
 
 
