@@ -10,6 +10,17 @@ from .admin_site import admin_site
 from .models import Membership, Organisation, User
 
 
+def _organisations_concerned(obj) -> list:
+    """Whose audit log an administrator's change goes into (none: system-wide records)."""
+    if isinstance(obj, Organisation):
+        return [obj]
+    if isinstance(obj, Membership):
+        return [obj.organisation]
+    if isinstance(obj, User) and obj.pk is not None:
+        return [m.organisation for m in obj.memberships.select_related("organisation")]
+    return []
+
+
 class PolicyAdminMixin:
     """Admin rights come from the policy (admin.access), not from Django's per-model perms."""
 
@@ -35,15 +46,18 @@ class PolicyAdminMixin:
 
     def save_model(self, request, obj, form, change):
         super().save_model(request, obj, form, change)
-        audit.record(
+        audit.record_each(
             request.user,
             "admin.change" if change else "admin.add",
             obj,
+            organisations=_organisations_concerned(obj),
             detail={"fields": sorted(form.changed_data)},
         )
 
     def delete_model(self, request, obj):
-        audit.record(request.user, "admin.delete", obj)
+        audit.record_each(
+            request.user, "admin.delete", obj, organisations=_organisations_concerned(obj)
+        )
         super().delete_model(request, obj)
 
 
@@ -74,7 +88,13 @@ class UserAdmin(PolicyAdminMixin, BaseUserAdmin):
         for user in queryset:
             TOTPDevice.objects.filter(user=user).delete()
             StaticDevice.objects.filter(user=user).delete()
-            audit.record(request.user, "auth.2fa_reset", user, detail={"by": "admin"})
+            audit.record_each(
+                request.user,
+                "auth.2fa_reset",
+                user,
+                organisations=_organisations_concerned(user),
+                detail={"by": "admin"},
+            )
         self.message_user(
             request,
             _(

@@ -166,6 +166,17 @@ def record_each(actor, action: str, obj=None, *, organisations=(), **kwargs) -> 
     return [record(actor, action, obj, organisation=org, **kwargs) for org in seen.values()]
 
 
+def home_organisation(user):
+    """The organisation a user acts for when an event concerns no record of an organisation
+    (directory, service map, their own account): their first active membership's."""
+    if user is None or not getattr(user, "is_authenticated", False):
+        return None
+    membership = (
+        user.memberships.filter(active=True).select_related("organisation").order_by("pk").first()
+    )
+    return membership.organisation if membership else None
+
+
 _deferred = contextvars.ContextVar("passerelle_deferred_audit", default=None)
 
 

@@ -353,6 +353,7 @@ def save_objective(
         actor,
         "objective.create" if created else "objective.update",
         objective,
+        organisation=audit.home_organisation(actor),
         detail={
             "code": objective.code,
             "active": objective.active,
@@ -379,6 +380,7 @@ def add_objective_note(actor, objective: Objective, *, kind: str, text: str) -> 
         actor,
         "objective.note_add",
         objective,
+        organisation=audit.home_organisation(actor),
         detail={"note": note.pk, "kind": kind},
     )
     return note
@@ -395,6 +397,7 @@ def resolve_objective_note(actor, note: ObjectiveNote, *, resolved: bool = True)
         actor,
         "objective.note_resolve" if resolved else "objective.note_reopen",
         note.objective,
+        organisation=audit.home_organisation(actor),
         detail={"note": note.pk, "kind": note.kind},
     )
     return note

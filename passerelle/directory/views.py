@@ -528,6 +528,7 @@ def entry_points(request):
         request.user,
         "entrypoints.export",
         None,
+        organisation=audit.home_organisation(request.user),
         detail={
             "format": "pdf",
             "language": language,

@@ -462,5 +462,13 @@ def find_persons(actor, *, name: str = "", phone: str = ""):
         qs = qs.filter(phone_index=crypto.blind_index(digits, "person.phone"))
     if not (name or phone):
         return qs.none()
-    audit.record(actor, "person.search", None, detail={"by": "name" if name else "phone"})
+    # under each organisation whose people were searched: their administrators see it
+    audit.record_each(
+        actor,
+        "person.search",
+        None,
+        organisations=policy.organisations(actor, "person.view_identity"),
+        level=4,
+        detail={"by": "name" if name else "phone"},
+    )
     return qs.select_related("incident")

@@ -338,6 +338,7 @@ def pathway_pdf(request, public_id):
         request.user,
         "pathway.export",
         pathway,
+        organisation=audit.home_organisation(request.user),
         detail={
             "format": "pdf",
             "language": language,

@@ -624,7 +624,14 @@ def update_follow_up(actor, referral: Referral, *, due: dt.date) -> Referral:
     referral.follow_up_due = due
     with unscoped():
         referral.save(update_fields=["follow_up_due", "updated_at"])
-    audit.record(actor, "referral.follow_up", referral, detail={"due": due.isoformat()})
+    side = referral.sender if policy.may_act(actor, referral, "sender") else referral.provider
+    audit.record(
+        actor,
+        "referral.follow_up",
+        referral,
+        organisation=side,
+        detail={"due": due.isoformat()},
+    )
     return referral
 
 
@@ -772,6 +779,7 @@ def save_pathway(actor, *, area, need: str, steps: list[dict], notes: str = "") 
         actor,
         "pathway.create" if created else "pathway.update",
         pathway,
+        organisation=audit.home_organisation(actor),
         detail={"area": area.pcode, "need": need, "steps": len(steps)},
     )
     return pathway

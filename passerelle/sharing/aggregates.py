@@ -49,6 +49,8 @@ class AggregateResult:
     date_from: dt.date | None = None  # as counted (widened to whole quarters for partners)
     date_to: dt.date | None = None
     widened: bool = False
+    # organisations whose records were counted (their audit logs record the table)
+    owners: list = field(default_factory=list)
 
     @property
     def rounded(self) -> bool:
@@ -257,4 +259,11 @@ def build(
         date_from=date_from,
         date_to=date_to,
         widened=widened,
+        owners=_owners(queryset) if protocols else [],
     )
+
+
+def _owners(queryset) -> list:
+    from passerelle.accounts.models import Organisation
+
+    return list(Organisation.objects.filter(pk__in=queryset.values("owner_id")).order_by("acronym"))

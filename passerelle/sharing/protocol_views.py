@@ -299,6 +299,7 @@ def protocol_pdf(request, public_id):
         request.user,
         "protocol.export",
         protocol,
+        organisation=audit.home_organisation(request.user),
         detail={"format": "pdf", "language": language},
     )
     response = HttpResponse(pdf, content_type="application/pdf")

@@ -98,6 +98,12 @@ def protocol_org_ids(protocol: Protocol) -> set[int]:
     return {p.organisation_id for p in protocol.parties.all()}
 
 
+def _party_organisations(protocol: Protocol) -> list:
+    """The parties' organisations: a protocol event goes into each party's audit log."""
+    parties = protocol.parties.select_related("organisation").order_by("organisation_id")
+    return [p.organisation for p in parties]
+
+
 def _validate_rules(rules: list[dict]) -> None:
     for rule in rules:
         forbidden = set(rule.get("purposes", [])) & FORBIDDEN
@@ -173,6 +179,7 @@ def save_protocol(
         actor,
         "protocol.create" if creating else "protocol.update",
         protocol,
+        organisations=_party_organisations(protocol),
         detail={"parties": len(parties), "rules": len(rules), "areas": len(areas)},
     )
     return protocol
@@ -227,7 +234,9 @@ def activate_protocol(actor, protocol: Protocol) -> Protocol:
     protocol.activated_at = timezone.now()
     protocol.status_note = ""
     protocol.save()
-    audit.record(actor, "protocol.activate", protocol)
+    audit.record_each(
+        actor, "protocol.activate", protocol, organisations=_party_organisations(protocol)
+    )
     notify(
         _org_users(protocol_org_ids(protocol), "protocol.view"),
         "protocol.activated",
@@ -250,7 +259,13 @@ def suspend_protocol(actor, protocol: Protocol, *, reason: str) -> Protocol:
     protocol.suspended_at = timezone.now()
     protocol.status_note = reason.strip()[:300]
     protocol.save()
-    audit.record(actor, "protocol.suspend", protocol, detail={"reason": protocol.status_note})
+    audit.record_each(
+        actor,
+        "protocol.suspend",
+        protocol,
+        organisations=_party_organisations(protocol),
+        detail={"reason": protocol.status_note},
+    )
     recipients = set(
         protocol.disclosures.filter(revoked_at__isnull=True).values_list("recipient_id", flat=True)
     )
@@ -348,7 +363,9 @@ def expire_protocols(today: dt.date | None = None) -> int:
         with transaction.atomic():
             protocol.status = Protocol.Status.EXPIRED
             protocol.save(update_fields=["status", "updated_at"])
-            audit.record(None, "protocol.expire", protocol)
+            audit.record_each(
+                None, "protocol.expire", protocol, organisations=_party_organisations(protocol)
+            )
             recipients = set(
                 protocol.disclosures.filter(revoked_at__isnull=True).values_list(
                     "recipient_id", flat=True

@@ -186,14 +186,16 @@ def _ancestor(area, level):
 def export(request):
     """The incidents the user may see, own and shared, at level 2 (HXL-tagged CSV)."""
     which = request.GET.get("which", "own")
+    exported = []
     if which == "received":
         disclosures = (
             services.received(request.user)
             .select_related(*(f"incident__{r}" for r in LIST_RELATED))
             .prefetch_related("incident__victim_counts", "incident__need_to_know")
         )
-        records = [row["record"] for row in _received_rows(request.user, disclosures)]
-        records = [r for r in records if r is not None]
+        rows = [r for r in _received_rows(request.user, disclosures) if r["record"] is not None]
+        records = [row["record"] for row in rows]
+        exported = [row["disclosure"] for row in rows]
     else:
         which = "own"
         qs = policy.scope(request.user, Incident.objects.all(), "incident.view")
@@ -217,7 +219,30 @@ def export(request):
         level=2,
         detail={"which": which, "rows": len(records), "format": "csv"},
     )
+    audit_for_owners(request.user, "disclosure.export", exported, format="csv")
     return response
+
+
+def audit_for_owners(user, action: str, disclosures, **detail) -> None:
+    """Shared records left through the recipient (an export): tell each owner's audit log
+    which of its records, to whom, under which protocol."""
+    by_owner: dict = {}
+    for disclosure in disclosures:
+        by_owner.setdefault(disclosure.owner_id, []).append(disclosure)
+    for items in by_owner.values():
+        audit.record(
+            user,
+            action,
+            organisation=items[0].owner,
+            level=2,  # the export's columns are level 2
+            detail={
+                **detail,
+                "rows": len(items),
+                "recipients": sorted({d.recipient.acronym for d in items}),
+                "protocols": sorted({d.protocol.reference for d in items}),
+                "incidents": sorted(str(d.incident.public_id) for d in items)[:500],
+            },
+        )
 
 
 # --------------------------------------------------------------------------- break-glass
@@ -346,6 +371,25 @@ def aggregate_table(request):
                 "protocols": [p.reference for p in result.protocols],
             },
         )
+        # partners' records counted: each owner's log records the table and who asked
+        mine = {o.pk for o in policy.organisations(request.user)}
+        for owner in result.owners:
+            if owner.pk in mine:
+                continue
+            audit.record(
+                request.user,
+                "aggregate.export" if as_csv else "aggregate.view",
+                organisation=owner,
+                level=1,
+                detail={
+                    "purpose": data["purpose"],
+                    "rows": data["rows"],
+                    "columns": data["columns"],
+                    "k": result.k,
+                    "for": sorted(o.acronym for o in policy.organisations(request.user)),
+                    "protocols": [p.reference for p in result.protocols],
+                },
+            )
         if as_csv:
             return _aggregate_csv(result)
     return render(request, "sharing/aggregates.html", {"form": form, "result": result})

@@ -58,6 +58,7 @@ def import_services(actor, table: Table) -> ImportReport:
         audit.record_refusal(
             actor,
             "service.import",
+            organisation=audit.home_organisation(actor),
             outcome="invalid",
             level=1,
             detail={"rows": len(table.rows), "errors": len(errors), "format": table.format},
@@ -85,10 +86,11 @@ def import_services(actor, table: Table) -> ImportReport:
     report = ImportReport(len(created), len(updated), len(plans) - len(created) - len(updated), [])
     report.ignored = list(table.ignored)
     providers = {plan.values["provider"] for plan in plans}
-    audit.record(
+    concerned = sorted(providers, key=lambda org: org.pk) or [audit.home_organisation(actor)]
+    audit.record_each(  # each provider imported for sees the import in its log
         actor,
         "service.import",
-        organisation=providers.pop() if len(providers) == 1 else None,
+        organisations=concerned,
         level=1,
         detail={
             "format": table.format,
@@ -111,6 +113,7 @@ def import_file(actor, data: bytes, filename: str = "") -> ImportReport:
         audit.record(
             actor,
             "service.import",
+            organisation=audit.home_organisation(actor),
             outcome="invalid",
             level=1,
             detail={"errors": len(exc.errors), "problem": exc.errors[0].code},
