@@ -175,7 +175,7 @@ def save_protocol(
         )
     protocol.areas.set(areas)
     protocol.approvals.all().delete()
-    audit.record(
+    audit.record_each(
         actor,
         "protocol.create" if creating else "protocol.update",
         protocol,
