@@ -152,6 +152,21 @@ def test_a_new_counter_starts_after_the_references_already_stored():
 
 
 @pytest.mark.django_db
+def test_a_restarted_counter_follows_the_references_a_loader_renumbered():
+    def new_group():
+        prefix = "G-2026-"
+        name = sequences.next_reference(prefix=prefix, width=4, model=Group, field="name")
+        return Group.objects.create(name=name)
+
+    made = [new_group() for _ in range(5)]
+    for n, group in enumerate(made[:4], start=1):  # the demo moves its records back in time
+        Group.objects.filter(pk=group.pk).update(name=f"G-2013-{n:04d}")
+    assert sequences.restart(Group) == 1
+    assert new_group().name == "G-2026-0002"  # after the one stored under the prefix
+    assert new_group().name == "G-2026-0003"
+
+
+@pytest.mark.django_db
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(
     existing=st.sets(

@@ -59,6 +59,13 @@ def advance(name: str, *, to_at_least: int) -> None:
             counter.filter(value__lt=to_at_least).update(value=to_at_least)
 
 
+def restart(model: type[models.Model]) -> int:
+    """Forget the reference counters of `model`: each starts again after the references
+    stored under its prefix (for loaders that renumber records themselves, like the demo;
+    never needed otherwise). Returns how many counters were forgotten."""
+    return Counter.objects.filter(name__startswith=f"{model._meta.label_lower}:").delete()[0]
+
+
 def counter_name(model: type[models.Model], prefix: str) -> str:
     return f"{model._meta.label_lower}:{prefix}"
 

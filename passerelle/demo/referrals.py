@@ -33,6 +33,7 @@ from django.utils import timezone
 
 from passerelle import policy
 from passerelle.accounts.models import Organisation
+from passerelle.core import sequences
 from passerelle.core.guard import unscoped
 from passerelle.core.models import Notification
 from passerelle.core.notify import mail_muted
@@ -634,6 +635,7 @@ def _renumber(plans) -> None:
         for notification in Notification.objects.filter(url=url):
             notification.params = {**notification.params, "reference": reference}
             notification.save(update_fields=["params"])
+    sequences.restart(Referral)  # the next referral sent follows the renumbered ones
 
 
 # --------------------------------------------------------------------------- entry point

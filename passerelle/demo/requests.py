@@ -19,6 +19,7 @@ import time
 from django.db import transaction
 from django.utils import timezone
 
+from passerelle.core import sequences
 from passerelle.core.guard import unscoped
 from passerelle.core.notify import mail_muted
 from passerelle.directory.models import ThematicArea
@@ -282,6 +283,8 @@ def load_requests(orgs, users, seed: int = SEED, *, small: bool = False) -> dict
     with mail_muted(), transaction.atomic():
         register.history()
         register.recent()
+        # The register renumbered its requests by year: the next request filed follows them.
+        sequences.restart(Request)
     with mail_muted():
         register.refusals()
     register.done["seconds"] = round(time.perf_counter() - start, 1)
