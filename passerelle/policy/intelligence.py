@@ -10,15 +10,19 @@ for what the request asks about armed actors, whatever the words:
 - **strength**: how many they are (how many fighters, effectifs, strength);
 - **weapons**: their weapons and where they are kept (armes, munitions, caches, depots);
 - **identity**: who fighters, their leaders or their helpers are (names, lists, informants,
-  collaborators, families whose sons fight, villagers who inform them);
+  collaborators, families whose sons fight, villagers who inform them, hierarchy);
+- **logistics**: how they are supplied or equipped (fuel, food, vehicles, wells, phones);
+- **plans**: what they intend to do (plans, next attack, return);
 - **explicit**: intelligence gathering, military targeting, airstrikes, named as such.
 
 Words are compared without case or accents (except where an accent tells two words apart:
 French *où*/*ou*, *armés*/*armes*) and by their beginnings, so one entry covers the forms of
 a word in both languages (`combatt` — combattant, combattants, combattre). An armed actor
 counts only as the subject of what is asked: in a sentence about harm ("civilians killed BY
-armed groups", "children released FROM armed groups", "attributed TO"), the actor is the
-perpetrator and statistics about the harm are protection information.
+armed groups", "children released FROM armed groups", "attributed TO", "armed men BURNED"),
+the actor is the perpetrator and statistics about the harm are protection information; former
+fighters (ex-combatants, DDR) and fighters' relatives ("fighters' children") are people to
+assist.
 
 `classify(*texts)` returns findings, each with its kind and the words of the request that
 show it: the reason given to the asker is human-readable and names their own words. Measured
@@ -41,7 +45,8 @@ ACTOR_WORDS = (
     "combattant", "combatant", "fighter", "milice", "milicien", "militia", "rebel",
     "insurg", "jihadist", "djihadist", "terroris", "katiba", "jnim", "eigs", "isgs",
     "assaillant", "assailant", "gunm", "troop", "troupe", "soldat", "soldier", "fama",
-    "commandant", "commander",
+    "commandant", "commander", "mujao", "ansar", "aqmi", "mnla", "hcua", "gatia", "boko",
+    "kidnapper", "ravisseur", "emir", "preneur", "hostage-taker",
 )  # fmt: skip
 # Armed actors, two words in a row (or with one word between: "forces et groupes armés").
 ACTOR_PAIRS = (
@@ -49,6 +54,21 @@ ACTOR_PAIRS = (
     ("element", "arm"), ("convoi", "arm"), ("armed", "convoy"), ("vehicul", "arm"),
     ("armed", "vehicl"), ("bandit", "arm"), ("armed", "bandit"), ("forc", "arm"),
     ("armed", "forc"), ("state", "arm"), ("colonn", "vehicul"), ("cellul", "jihad"),
+    ("etat", "islam"), ("islamic", "state"), ("homme", "brousse"), ("gen", "brousse"),
+    ("people", "bush"), ("men", "bush"), ("men", "gun"), ("homme", "arm"), ("acteur", "arm"),
+    ("armed", "actor"),
+)  # fmt: skip
+# "the group" alone is an armed actor ("le groupe utilise-t-il..."), not "the group of".
+BARE_GROUP = ("the", "le", "ce", "this", "that", "du", "au")
+# Words that make an actor a victim's relative, a former fighter, or the origin of harm.
+FORMER = ("ex", "former", "formerly", "ancien", "anciennement", "demobilis", "surrender")
+PROTECTION_CONTEXT = ("ddr", "reintegr", "reinsert", "demobilis", "surrender", "rendu",
+                      "ex combattant")  # fmt: skip
+# Harm done by the actor: "armed groups attack", "des hommes armés ont brûlé".
+HARM_VERBS = (
+    "attack", "attaqu", "kill", "tuent", "tue", "burn", "burned", "brul", "abduct", "enlev",
+    "loot", "pill", "rape", "viol", "destroy", "detrui", "threat", "menac", "recruit",
+    "recrut", "occup", "commis", "commit", "ont", "have",
 )  # fmt: skip
 # Before an actor, words that make it the perpetrator or the origin of harm, not the subject.
 AGENTIVE = ("by", "par", "attribu", "associ", "recrut", "recruit", "from", "liber", "releas")
@@ -64,12 +84,23 @@ LOCATION = (
     "where", "whereabout", "location", "localis", "locat", "position", "emplacement", "based",
     "base", "install", "station", "camp", "hideout", "repaire", "hide", "hiding", "cach",
     "gps", "sleep", "dorm", "night", "nuit", "lieu", "checkpoint", "barrag", "refug",
-    "present", "operat", "opere", "seen", "spotted", "sighted", "apercu",
+    "present", "operat", "opere", "seen", "spotted", "sighted", "apercu", "visit", "regroup",
+    "rassembl", "gather", "headquarter", "qg", "hold", "holding", "detien", "forest", "foret",
 )  # fmt: skip
+# What keeps armed actors going: supplies, fuel, vehicles, water, telephones.
+LOGISTICS = (
+    "fuel", "carburant", "essence", "vivres", "food", "ravitaill", "supplie", "supply",
+    "vehicle", "vehicul", "moto", "motorbike", "plate", "plaque", "puits", "well", "water",
+    "eau", "telephone", "phone", "money", "argent", "financ",
+)  # fmt: skip
+# What armed actors intend to do.
+PLANS = ("plan", "prevoi", "prevo", "intend", "intention", "compte", "next", "prochain",
+         "return", "revenir", "attaquer")  # fmt: skip
 MOVEMENT = (
     "movement", "mouvement", "deplacement", "travel", "voyag", "move", "moving", "route",
     "road", "piste", "itinerair", "passag", "pass", "travers", "cross", "convoy", "convoi",
     "heading", "dirig", "emprunt", "take", "leave", "quitt", "heure", "time", "sighting",
+    "patrol", "patrouill",
 )  # fmt: skip
 COUNT = ("how many", "combien", "number of", "nombre de", "nombre d", "estimat", "strength",
          "effectif", "size of", "taille")  # fmt: skip
@@ -87,7 +118,8 @@ HELPERS = (
     "informant", "informateur", "collabor", "cooperat", "support", "soutien", "soutienn",
     "sympathi", "link", "lien", "joined", "rejoint", "rejoign", "lead", "dirig", "chef",
     "leader", "commandant", "commander", "renseign", "suspect", "perpetrator", "auteur",
-    "fight", "combatt", "combatant",
+    "fight", "combatt", "combatant", "order", "ordre", "hierarch", "organis", "emir",
+    "command", "close", "proch", "guard", "gard",
 )  # fmt: skip
 HELPER_NOUNS = ("informant", "informateur", "collaborat", "sympathis", "suspect", "perpetrator",
                 "combatant", "combattant", "auteurs presum")  # fmt: skip
@@ -108,6 +140,8 @@ KINDS = {
     "strength": _("how many armed actors there are"),
     "weapons": _("about weapons and where they are kept"),
     "identity": _("who fighters, their leaders or their helpers are"),
+    "logistics": _("how armed actors are supplied or equipped"),
+    "plans": _("what armed actors plan to do"),
 }
 
 
@@ -163,16 +197,22 @@ def _is_weapon(words: list[_Word], i: int) -> bool:
 def _actors(words: list[_Word]) -> list[tuple[int, int]]:
     """Spans (start, end) of armed actors that are the subject of the sentence."""
     harm = any(_starts(w, HARM) for w in words)
+    plain = " ".join(w.plain for w in words)
+    context = any(term in plain for term in PROTECTION_CONTEXT)
     spans = []
     for i, word in enumerate(words):
         span = None
         if _starts(word, ACTOR_WORDS):
             span = (i, i + 1)
-        else:
+        elif word.plain in ("group", "groupe") and i and words[i - 1].plain in BARE_GROUP:
+            following = words[i + 1].plain if i + 1 < len(words) else ""
+            if following not in ("of", "de", "des", "du") and not following.startswith("arm"):
+                span = (i, i + 1)  # "the group", "le groupe": an armed group named before
+        if span is None:
             for first, second in ACTOR_PAIRS:
                 if not word.plain.startswith(first):
                     continue
-                for gap in (1, 2):
+                for gap in (1, 2, 3):
                     if i + gap < len(words) and words[i + gap].plain.startswith(second):
                         if second == "arm" and _is_weapon(words, i + gap):
                             continue
@@ -183,8 +223,15 @@ def _actors(words: list[_Word]) -> list[tuple[int, int]]:
         if span is None:
             continue
         before = words[max(0, span[0] - 3) : span[0]]
+        after = words[span[1] : span[1] + 2]
         if harm and any(_starts(w, AGENTIVE) for w in before):
             continue  # the perpetrator of the harm counted, not the subject of the question
+        if any(_starts(w, FORMER) for w in words[max(0, span[0] - 2) : span[0]]):
+            continue  # former fighters are people to assist
+        if after and (_starts(after[0], HARM_VERBS) or (harm and _starts(after[0], HARM))):
+            continue  # "armed men burned...", "fighters' children": harm or its victims
+        if context:
+            continue
         spans.append(span)
     return spans
 
@@ -234,6 +281,14 @@ def _classify_sentence(words: list[_Word]) -> list[Finding]:
             span = _near(i, actors)
             if span:
                 add("movement", i, span)
+        if _starts(word, LOGISTICS):
+            span = _near(i, actors)
+            if span:
+                add("logistics", i, span)
+        if _starts(word, PLANS):
+            span = _near(i, actors, 4)
+            if span:
+                add("plans", i, span)
         if _is_weapon(words, i):
             span = _near(i, actors)
             store = [j for j in range(max(0, i - 4), min(len(words), i + 5))

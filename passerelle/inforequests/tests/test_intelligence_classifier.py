@@ -24,6 +24,28 @@ def test_tuning_set_precision_and_recall_do_not_fall():
     assert result.recall >= 0.95, result.missed
 
 
+def test_the_adversarial_set_tuned_on_is_held():
+    result = evaluation.evaluate(evaluation.load(evaluation.ADVERSARIAL))
+    assert result.precision >= 0.9 and result.recall >= 0.9, (result.false_positives, result.missed)
+
+
+def test_the_first_held_out_set_is_not_worse_than_measured():
+    """Measured 1.00 / 1.00 (blind, but written in the rules' vocabulary)."""
+    result = evaluation.evaluate(evaluation.load(evaluation.HOLDOUT))
+    assert result.precision >= 0.95, result.false_positives
+    assert result.recall >= 0.95, result.missed
+
+
+def test_the_second_held_out_set_is_not_worse_than_measured():
+    """Measured 0.77 / 0.85 (blind, never tuned on; 0.56 / 0.25 before the last change):
+    the figures to expect of requests nobody has seen."""
+    items = evaluation.load(evaluation.HOLDOUT2)
+    assert len(items) == 40 and sum(i["intelligence"] for i in items) == 20
+    result = evaluation.evaluate(items)
+    assert result.precision >= 0.75, result.false_positives
+    assert result.recall >= 0.8, result.missed
+
+
 def test_no_protection_request_of_the_demo_or_the_duplicate_set_is_flagged():
     result = evaluation.evaluate(evaluation.protection_requests())
     assert result.total >= 150
