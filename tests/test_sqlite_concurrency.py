@@ -19,6 +19,7 @@ import urllib.request
 
 import pytest
 from django.conf import settings
+from django.db import connection
 
 from passerelle.core import audit
 from passerelle.core.guard import unscoped
@@ -138,3 +139,21 @@ def test_five_users_at_once_get_no_server_error_and_every_write_is_kept(
     assert created == USERS * ROUNDS + len(confidential)
     assert AuditEvent.objects.count() - events_before >= opened + USERS * ROUNDS
     assert not audit.verify()  # no problem found
+
+
+@pytest.mark.django_db
+def test_sqlite_writes_in_immediate_transactions_waits_for_the_lock_and_uses_wal():
+    if connection.vendor != "sqlite":
+        pytest.skip("SQLite settings")
+    with connection.cursor() as cursor:
+        pragmas = {
+            name: cursor.execute(f"PRAGMA {name}").fetchone()[0]
+            for name in ("journal_mode", "busy_timeout", "synchronous", "foreign_keys")
+        }
+    assert connection.transaction_mode == "IMMEDIATE"
+    assert pragmas == {
+        "journal_mode": "wal",
+        "busy_timeout": 20000,  # milliseconds
+        "synchronous": 2,  # FULL
+        "foreign_keys": 1,
+    }

@@ -111,7 +111,8 @@ def _object_ref(obj) -> tuple[str, str]:
 
 
 def _lock_for_append() -> None:
-    """Serialise appenders (PostgreSQL; SQLite serialises writers itself)."""
+    """Serialise appenders (PostgreSQL; on SQLite every transaction is IMMEDIATE and takes the
+    write lock when it begins, config/settings.py, so appenders queue there too)."""
     if connection.vendor == "postgresql":
         with connection.cursor() as cur:
             cur.execute("SELECT pg_advisory_xact_lock(%s)", [_LOCK_KEY])
