@@ -669,3 +669,14 @@ def test_production_refuses_to_start_without_an_audit_key(tmp_path):
     assert result.returncode != 0
     assert "No audit key" in result.stderr
     assert not (tmp_path / "audit.key").exists()
+
+
+def test_a_malformed_or_reused_audit_key_fails_the_system_check():
+    from passerelle.core.checks import audit_key_is_usable
+
+    assert audit_key_is_usable() == []
+    with override_settings(AUDIT_KEY="not base64 at all!"):
+        assert [e.id for e in audit_key_is_usable()] == ["passerelle.E002"]
+    with override_settings(AUDIT_KEY=settings.FIELD_KEY):
+        errors = audit_key_is_usable()
+        assert [e.id for e in errors] == ["passerelle.E002"] and "own key" in errors[0].msg
