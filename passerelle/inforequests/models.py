@@ -18,6 +18,7 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from passerelle.core.fields import EncryptedTextField
 from passerelle.core.guard import GuardedQuerySet
 from passerelle.core.models import BaseModel
 from passerelle.incidents.models import DataCategory
@@ -122,8 +123,10 @@ class Request(BaseModel):
     )
     period_start = models.DateField(_("period from"), null=True, blank=True)
     period_end = models.DateField(_("period to"), null=True, blank=True)
+    # The subject stays in clear (lists, notifications by reference, duplicate suggestions);
+    # what is asked and the answer are sealed, opened by `policy.inforequests.request_texts`.
     subject = models.CharField(_("subject"), max_length=200)
-    body = models.TextField(_("what is asked, and why"))
+    body = EncryptedTextField(_("what is asked, and why"))
     due_on = models.DateField(_("answer needed by"))
     protocol = models.ForeignKey(
         "sharing.Protocol",
@@ -142,7 +145,7 @@ class Request(BaseModel):
     answered_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
-    answer = models.TextField(_("answer"), blank=True)
+    answer = EncryptedTextField(_("answer"))
     answer_level = models.PositiveSmallIntegerField(
         _("level of the answer"), choices=LEVELS, null=True, blank=True
     )

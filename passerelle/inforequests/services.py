@@ -22,6 +22,7 @@ from passerelle import policy
 from passerelle.accounts.models import Membership
 from passerelle.core import audit, sequences
 from passerelle.core.errors import DomainError, Refused
+from passerelle.core.fields import reveal
 from passerelle.core.guard import unscoped
 from passerelle.core.notify import notify
 from passerelle.directory.services import route
@@ -532,7 +533,7 @@ def answer_with_earlier(actor, request: Request, *, earlier: Request) -> Request
     return _answer(
         actor,
         request,
-        answer=earlier.answer,
+        answer=reveal(earlier.answer),
         answer_level=level,
         answer_link=earlier.answer_link,
         disclosures=[],

@@ -26,6 +26,8 @@ from pathlib import Path
 
 import snowballstemmer
 
+from passerelle.core.fields import reveal
+
 # A suggestion is shown from this score (chosen on the evaluation set; see evaluate()).
 THRESHOLD = 0.40
 WEIGHTS = {"text": 0.50, "topic": 0.20, "theme": 0.15, "category": 0.15}
@@ -322,7 +324,7 @@ class Draft:
     @classmethod
     def of(cls, request) -> Draft:
         return cls(
-            terms=request.terms or request_terms(request.subject, request.body),
+            terms=request.terms or request_terms(request.subject, reveal(request.body)),
             thematic_area=request.thematic_area_id,
             data_category=request.data_category,
             area_pcode=request.area.pcode,

@@ -100,6 +100,7 @@ def suggestion_context(user, form: RequestForm) -> dict:
                 "request": earlier,
                 "percent": round(suggestion.score * 100),
                 "sees_answer": rules.sees_answer(user, earlier),
+                "texts": rules.request_texts(user, earlier),
             }
         )
     return {"suggestions": rows}
@@ -226,6 +227,7 @@ def _render_detail(request, req: Request, *, bound: dict | None = None):
         "req": req,
         "standing": standing,
         "sees_answer": sees,
+        "texts": rules.request_texts(user, req),  # what was asked and the answer, opened
         "today": timezone.localdate(),
         "events": req.events.select_related("actor"),
         "duplicates": rules.scope_requests(user)

@@ -129,6 +129,19 @@ def sees_answer(user, request) -> bool:
     )
 
 
+def request_texts(user, request) -> dict:
+    """The request's sealed texts, opened for this reader: what was asked ("body") for anyone
+    who reads the request, the answer ("answer") only for those who `sees_answer`."""
+    from passerelle.core.fields import reveal
+
+    if relation(user, request) is None:
+        return {}
+    texts = {"body": reveal(request.body)}
+    if sees_answer(user, request):
+        texts["answer"] = reveal(request.answer)
+    return texts
+
+
 def may_answer(user, request) -> bool:
     return request.addressee_id in _org_ids(user, "request.answer")
 

@@ -220,7 +220,8 @@ def test_a_repeated_request_is_answered_with_the_earlier_answer(world, ask, prot
     services.answer_with_earlier(world["fp"], request, earlier=earlier)
     request.refresh_from_db()
     assert request.status == "answered" and request.duplicate_of == earlier
-    assert request.answer == earlier.answer and request.answer_link == STATS
+    assert request.answer.reveal() == earlier.answer.reveal()  # sealed at rest
+    assert request.answer_link == STATS
     assert not request.answer_disclosures.exists()
     assert request.events.last().kind == RequestEvent.Kind.DUPLICATE
     assert request.events.last().note == earlier.reference
@@ -260,7 +261,7 @@ def test_an_answer_the_organisation_received_is_not_relayed(world, ask, user_wit
     with pytest.raises(DomainError, match="received and answered"):
         services.answer_with_earlier(world["fp"], request, earlier=unhcr_asks)
     request.refresh_from_db()
-    assert request.status == "open" and request.answer == ""
+    assert request.status == "open" and request.answer is None
 
 
 def test_an_earlier_detailed_answer_does_not_become_an_aggregate(world, ask, protocol):
@@ -407,7 +408,9 @@ def test_a_paraphrase_finds_the_earlier_request_of_a_sister_component(world, ask
 def test_requests_declined_as_duplicates_are_not_suggested(world, ask, theme, areas):
     earlier = ask()
     services.decline_request(world["fp"], earlier, reason=DeclineReason.DUPLICATE)
-    draft = draft_of(earlier.subject, earlier.body, theme("durable_solutions"), areas["ML07"])
+    draft = draft_of(
+        earlier.subject, earlier.body.reveal(), theme("durable_solutions"), areas["ML07"]
+    )
     assert services.suggestions(world["asker"], draft) == []
 
 

@@ -1,0 +1,71 @@
+"""What a request asks and its answer are encrypted at rest; the policy opens them for the
+readers of the request (the answer only for those who may see it)."""
+
+from __future__ import annotations
+
+import pytest
+from django.db import connection
+
+from passerelle.core import crypto
+
+from .. import services
+
+pytestmark = pytest.mark.django_db
+
+ASKED = "Merci de partager les chiffres des PDI de Xylophonia par cercle pour le rapport."
+ANSWERED = "Trois incidents en mars à Zorbalandia."
+
+
+def _column(column: str) -> list[str]:
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT {column} FROM inforequests_request")  # noqa: S608
+        return [str(row[0]) for row in cursor.fetchall() if row[0] not in (None, "")]
+
+
+@pytest.fixture
+def detailed(world, ask, protocol, disclose):
+    request = ask(level=2, data_category="hr", subject="Incidents de VBG à Ansongo", body=ASKED)
+    services.answer_request(
+        world["fp"],
+        request,
+        answer=ANSWERED,
+        answer_level=2,
+        disclosures=[disclose(protocol, world["hrd"])],
+    )
+    return request
+
+
+def test_the_body_and_the_answer_are_not_stored_in_clear(detailed):
+    for column, word in (("body", "Xylophonia"), ("answer", "Zorbalandia")):
+        stored = _column(column)
+        assert stored and all(v.startswith(crypto.PREFIX) for v in stored)
+        assert not any(word in v for v in stored)
+    assert _column("subject") == ["Incidents de VBG à Ansongo"]  # the subject stays in clear
+
+
+@pytest.mark.parametrize(
+    "who, sees_body, sees_answer",
+    [
+        ("asker", True, True),
+        ("fp", True, True),
+        ("sister", True, False),  # a detailed answer is for the asker only
+        ("outsider", False, False),
+    ],
+)
+def test_the_detail_page_opens_what_the_reader_may_read(
+    world, detailed, client_for, who, sees_body, sees_answer
+):
+    response = client_for(world[who]).get(f"/requests/{detailed.public_id}/")
+    assert response.status_code == (200 if sees_body else 404)
+    page = response.content.decode()
+    assert ("Xylophonia" in page) is sees_body
+    assert ("Zorbalandia" in page) is sees_answer
+    assert "[protected]" not in page
+
+
+def test_an_earlier_answer_is_copied_in_clear_and_sealed_again(world, ask, detailed):
+    again = ask(level=2, data_category="hr", subject="Incidents de VBG à Ansongo", body=ASKED)
+    services.answer_with_earlier(world["fp"], again, earlier=detailed)
+    again.refresh_from_db()
+    assert again.answer.reveal() == ANSWERED
+    assert again.answer.token != detailed.answer.token  # bound to its own row
