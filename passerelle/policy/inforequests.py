@@ -24,7 +24,7 @@ from django.utils.translation import gettext as _
 
 from . import intelligence
 from .gate import audit_refusal, organisations
-from .purposes import FORBIDDEN, Purpose
+from .purposes import FORBIDDEN, Purpose, forbidden_reason
 
 MAX_REQUEST_LEVEL = 3
 AGGREGATE_LEVEL = 1
@@ -202,14 +202,7 @@ def assess_request(user, *, asker, addressee, kind, data_category, level, purpos
     if asker is not None and addressee is not None and asker.pk == addressee.pk:
         refuse("same_organisation", _("A request is addressed to another organisation."))
     if purpose in FORBIDDEN:
-        refuse(
-            "forbidden_purpose",
-            _(
-                "“%(purpose)s” is not a purpose for which protection information is given: "
-                "information sharing is not intelligence gathering."
-            )
-            % {"purpose": Purpose(purpose).label},
-        )
+        refuse("forbidden_purpose", forbidden_reason(purpose))
     elif purpose not in Purpose.values:
         refuse("unknown_purpose", _("Choose a purpose."))
     findings = intelligence.classify(*texts)
