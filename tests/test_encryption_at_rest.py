@@ -125,6 +125,22 @@ def _stored_plaintexts() -> list[str]:
                 person.phone,
                 person.address,
             ]
+    # The free text written about cases and requests (level 3), the demo's included.
+    from passerelle.incidents.models import Consent, VerificationEvent
+    from passerelle.inforequests.models import Request
+    from passerelle.referrals.models import Referral, ReferralEvent
+    from passerelle.sharing.models import BreakGlass
+
+    for model, names in (
+        (VerificationEvent, ["note"]),
+        (Consent, ["note"]),
+        (Referral, ["provider_note"]),
+        (ReferralEvent, ["note"]),
+        (BreakGlass, ["reason"]),
+        (Request, ["body", "answer"]),
+    ):
+        for row in model._base_manager.only("pk", *names):
+            values += [getattr(row, name) for name in names]
     return [v.reveal() for v in values if isinstance(v, Sealed)]
 
 
@@ -161,7 +177,7 @@ def test_no_identity_narrative_or_place_is_stored_in_clear():
         {"role": "witness", "sex": "m", "disability": "unknown", "full_name": TYPED_IN_A_FORM},
     )
     assert response.status_code == 302
-    browser.get(reverse("incidents:person_search"), {"name": TYPED_IN_A_FORM})
+    browser.post(reverse("incidents:person_search"), {"name": TYPED_IN_A_FORM})
     browser.get(reverse("incidents:person", kwargs={"public_id": person.public_id}))
     with unscoped():
         assert Person.objects.filter(full_name_index=person.full_name_index).count() == 1

@@ -10,6 +10,7 @@ from django.views.decorators.http import require_POST
 
 from passerelle import policy
 from passerelle.core.errors import DomainError, add_to_form
+from passerelle.core.params import int_param
 from passerelle.geography.models import Area
 
 from . import services
@@ -309,7 +310,10 @@ def need_to_know(request, public_id):
 
 @policy.permission("person.view_identity")
 def person_search(request):
-    form = PersonSearchForm(request.GET or None)
+    """Searched by POST: a name or a phone number never goes into a URL, where server and
+    proxy logs, the browser's history and the Referer header would keep it. A GET shows
+    the empty form, whatever its query string says."""
+    form = PersonSearchForm(request.POST if request.method == "POST" else None)
     results = None
     if form.is_bound and form.is_valid():
         found = services.find_persons(
@@ -322,6 +326,7 @@ def person_search(request):
 @policy.permission("incident.view")
 def area_options(request):
     """htmx: the cercles of a region, as <option> elements."""
-    region = Area.objects.filter(pk=request.GET.get("region") or 0, level=1).first()
+    region_id = int_param(request.GET, "region")  # anything but an id: no region
+    region = Area.objects.filter(pk=region_id, level=1).first() if region_id else None
     areas = Area.objects.filter(parent=region).order_by("pcode") if region else []
     return render(request, "incidents/_area_options.html", {"areas": areas, "region": region})
