@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import contextvars
 from contextlib import contextmanager
-from functools import wraps
 
 from django.db import models
 
@@ -28,17 +27,6 @@ def unscoped():
         yield
     finally:
         _unlocked.reset(token)
-
-
-def trusted(func):
-    """Decorator for services and commands allowed to read without a user scope."""
-
-    @wraps(func)
-    def wrapper(*args, **kwargs):
-        with unscoped():
-            return func(*args, **kwargs)
-
-    return wrapper
 
 
 class GuardedQuerySet(models.QuerySet):

@@ -402,8 +402,7 @@ def create_referral(
         receiver=receiver if level == 4 else (receiver or service.receiver),
         created_by=actor,
     )
-    with unscoped():
-        referral.save()
+    referral.save()  # saving goes through the plain base manager: the guard is not involved
     _event(referral, actor, "", Referral.Status.DRAFT, incident.owner)
     audit.record(
         actor,
@@ -420,8 +419,7 @@ def create_referral(
     )
     if need is not None:
         need.outcome = Need.Outcome.REFERRED
-        with unscoped():
-            need.save(update_fields=["outcome", "updated_at"])
+        need.save(update_fields=["outcome", "updated_at"])
     if send:
         _send(actor, referral)
     return referral
@@ -464,8 +462,7 @@ def _send(actor, referral) -> None:
     referral.protocol = protocol
     referral.consent = consent
     referral.follow_up_due = timezone.localdate() + dt.timedelta(days=ANSWER_DAYS[referral.urgency])
-    with unscoped():
-        referral.save()
+    referral.save()
     _event(referral, actor, Referral.Status.DRAFT, Referral.Status.SENT, referral.sender)
     audit.record(
         actor,
@@ -559,8 +556,7 @@ def move_referral(
         earlier = reveal(referral.provider_note)
         referral.provider_note = f"{earlier}\n{note}" if earlier else note
     referral.follow_up_due = _next_due(referral, today)
-    with unscoped():
-        referral.save()
+    referral.save()
     org = referral.provider if side == "provider" else referral.sender
     _event(referral, actor, from_status, to_status, org, note)
     audit.record(
@@ -622,8 +618,7 @@ def update_follow_up(actor, referral: Referral, *, due: dt.date) -> Referral:
     if due < timezone.localdate():
         raise DomainError(_("The follow-up date cannot be in the past."), field="due")
     referral.follow_up_due = due
-    with unscoped():
-        referral.save(update_fields=["follow_up_due", "updated_at"])
+    referral.save(update_fields=["follow_up_due", "updated_at"])
     side = referral.sender if policy.may_act(actor, referral, "sender") else referral.provider
     audit.record(
         actor,
@@ -650,8 +645,7 @@ def on_consent_changed(sender, incident, actor, **kwargs) -> None:
         referral.status = Referral.Status.WITHDRAWN
         referral.closed_at = timezone.now()
         referral.follow_up_due = None
-        with unscoped():
-            referral.save()
+        referral.save()
         note = str(_("Consent to referral withdrawn."))
         _event(referral, actor, from_status, Referral.Status.WITHDRAWN, referral.sender, note)
         audit.record(

@@ -1,0 +1,189 @@
+"""What the guard (passerelle/core/guard.py) stops, what it does not, and the rule that keeps
+views and template tags on the policy's side of it.
+
+The guard refuses to run a query of a guarded model's default manager unless the policy
+scoped it (or a service, migration or command opened `unscoped()`). It cannot see foreign-key
+access, `select_related`, subqueries or raw SQL; those limits are pinned below so that
+docs/security.md ("What the guard does and does not stop") stays true. Views and template
+tags must therefore never open the guard or decrypt by themselves: the AST test fails on any
+`unscoped()`, `reveal()` or `_base_manager` in them.
+"""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+import pytest
+from django.db.models import Count, Exists, OuterRef
+
+from passerelle.core import guard
+from passerelle.core.guard import GuardedQuerySet, UnscopedQueryError, unscoped
+from passerelle.incidents.models import Consent, Incident, Person
+from passerelle.inforequests.models import Request
+from passerelle.referrals.models import Need, Referral
+from passerelle.sharing.models import BreakGlass, Disclosure
+
+ROOT = Path(__file__).resolve().parent.parent / "passerelle"
+FORBIDDEN_CALLS = {"unscoped", "reveal"}
+FORBIDDEN_ATTRIBUTES = {"_base_manager"}
+
+
+# --------------------------------------------------------------------------- views and tags
+
+
+def _view_modules() -> list[Path]:
+    found = set()
+    for path in ROOT.rglob("*.py"):
+        if "tests" in path.parts or "migrations" in path.parts:
+            continue
+        if (
+            path.name == "views.py"
+            or path.name.endswith("_views.py")
+            or "views" in path.parent.name.split(".")
+            or "templatetags" in path.parts
+        ):
+            found.add(path)
+    return sorted(found)
+
+
+def violations(source: str) -> list[str]:
+    """Calls of unscoped()/reveal() (as a name or an attribute, e.g. `value.reveal()`),
+    imports of them, and use of `_base_manager`, with their line numbers."""
+    found = []
+    for node in ast.walk(ast.parse(source)):
+        if isinstance(node, ast.Call):
+            func = node.func
+            name = func.id if isinstance(func, ast.Name) else getattr(func, "attr", None)
+            if name in FORBIDDEN_CALLS:
+                found.append(f"line {node.lineno}: calls {name}()")
+        elif isinstance(node, ast.ImportFrom):
+            for alias in node.names:
+                if alias.name in FORBIDDEN_CALLS:
+                    found.append(f"line {node.lineno}: imports {alias.name}")
+        elif isinstance(node, ast.Attribute) and node.attr in FORBIDDEN_ATTRIBUTES:
+            found.append(f"line {node.lineno}: uses {node.attr}")
+    return found
+
+
+def test_the_walk_finds_the_views_and_template_tags():
+    names = {str(p.relative_to(ROOT)) for p in _view_modules()}
+    assert {"incidents/views.py", "sharing/views.py", "referrals/pathway_views.py"} <= names
+    assert "policy/templatetags/policy.py" in names
+    assert any(n.startswith("inforequests/templatetags/") for n in names)
+
+
+@pytest.mark.parametrize("path", _view_modules(), ids=lambda p: str(p.relative_to(ROOT)))
+def test_no_view_or_template_tag_opens_the_guard_or_decrypts(path):
+    """Reading without a scope and decrypting belong to the policy and the services."""
+    assert violations(path.read_text()) == [], path
+
+
+@pytest.mark.parametrize(
+    "source",
+    [
+        "from passerelle.core.guard import unscoped\n",
+        "with unscoped():\n    pass\n",
+        "with guard.unscoped():\n    pass\n",
+        "x = person.full_name.reveal()\n",
+        "from passerelle.core.fields import reveal\n",
+        "x = fields.reveal(value)\n",
+        "qs = Incident._base_manager.all()\n",
+    ],
+)
+def test_the_check_catches_each_way_of_opening_the_guard(source):
+    assert violations(source)
+
+
+def test_the_check_lets_ordinary_view_code_pass():
+    source = (
+        "from passerelle import policy\n"
+        "record = policy.redact(user, incident)\n"
+        "rows = policy.scope(user, Incident.objects.all(), 'incident.view')\n"
+        "message = _('would reveal such a cell')\n"
+    )
+    assert violations(source) == []
+
+
+# --------------------------------------------------------------------------- what it stops
+
+
+def test_which_models_are_fenced():
+    """Guarded: the case records and requests. Not (yet): consents, disclosures, break-glass
+    accesses and every event table, read only through the policy and services by habit."""
+    guarded = {Incident, Person, Need, Referral, Request}
+    for model in guarded:
+        assert isinstance(model._default_manager.all(), GuardedQuerySet), model
+    for model in (Consent, Disclosure, BreakGlass):
+        assert not isinstance(model._default_manager.all(), GuardedQuerySet), model
+
+
+@pytest.mark.parametrize(
+    "run",
+    [
+        list,
+        len,
+        bool,
+        lambda qs: qs.count(),
+        lambda qs: qs.exists(),
+        lambda qs: qs.first(),
+        lambda qs: qs.get(pk=1),
+        lambda qs: list(qs.values_list("pk", flat=True)),
+        lambda qs: list(qs.iterator()),
+        lambda qs: qs.aggregate(n=Count("pk")),
+        lambda qs: qs.in_bulk([1]),
+        lambda qs: qs.update(classification=2),
+        lambda qs: qs.delete(),
+    ],
+)
+@pytest.mark.django_db
+def test_an_unscoped_query_is_refused_however_it_is_run(run):
+    with pytest.raises(UnscopedQueryError):
+        run(Incident.objects.all())
+
+
+@pytest.mark.django_db
+def test_the_policy_scope_and_unscoped_let_it_run(monitor, incident):
+    from passerelle import policy
+
+    assert list(policy.scope(monitor, Incident.objects.all(), "incident.view")) == [incident]
+    with unscoped():
+        assert Incident.objects.count() == 1
+    with pytest.raises(UnscopedQueryError):  # the block is closed again
+        Incident.objects.count()
+
+
+@pytest.mark.django_db
+def test_saving_needs_no_unscoped_block(monitor, incident):
+    """`save()` writes through the plain base manager: the `with unscoped(): obj.save()` blocks
+    that services carried did nothing and were removed."""
+    incident.classification = 3
+    incident.save(update_fields=["classification", "updated_at"])  # outside unscoped()
+    with unscoped():
+        assert Incident.objects.get(pk=incident.pk).classification == 3
+
+
+def test_there_is_no_trusted_decorator_any_more():
+    """It was unused; services open the guard explicitly where they must read unscoped."""
+    assert not hasattr(guard, "trusted")
+
+
+# --------------------------------------------------------------------------- what it does not
+
+
+@pytest.mark.django_db
+def test_known_limits_foreign_keys_and_joins_are_not_fenced(monitor, incident, person):
+    """Documented in docs/security.md: a record reached through a foreign key, a join or a
+    subquery is not checked by the guard, only by the policy that produced the first object.
+    If one of these starts to raise, the guard got stronger: update the documentation."""
+    from passerelle.incidents.models import VerificationEvent
+
+    consent = Consent.objects.create(
+        person=person, scope="case_sharing", given=True, given_at=incident.created_at
+    )
+    fresh = Consent.objects.get(pk=consent.pk)  # an unguarded model...
+    assert fresh.person.incident == incident  # ...leads to guarded ones by foreign key
+    joined = Consent.objects.select_related("person__incident").get(pk=consent.pk)
+    assert joined.person.incident.pk == incident.pk
+    sub = Incident.objects.filter(pk=OuterRef("incident_id"))
+    assert VerificationEvent.objects.filter(Exists(sub)).count() == 0  # subquery: not checked
