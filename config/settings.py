@@ -107,6 +107,7 @@ INSTALLED_APPS = [
     "django.contrib.contenttypes",
     "django.contrib.sessions",
     "django.contrib.messages",
+    "passerelle.core",  # before staticfiles: its runserver (core/management/commands)
     "django.contrib.staticfiles",
     "django.contrib.humanize",
     "axes",
@@ -116,7 +117,6 @@ INSTALLED_APPS = [
     "django_otp.plugins.otp_static",
     "csp",
     "leaflet",  # ships Leaflet's static files only; maps draw local GeoJSON, no tile server
-    "passerelle.core",
     "passerelle.accounts",
     "passerelle.vocabularies",
     "passerelle.geography",

@@ -15,6 +15,7 @@ from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from passerelle.core import audit
+from passerelle.core.params import local_path
 from passerelle.policy.roles import ROLES
 
 from .models import Membership, User
@@ -197,6 +198,9 @@ def record(user, action: str, outcome: str = "ok", **detail) -> None:
 
 
 def safe_next(request, url: str | None, default: str) -> str:
+    """`url` when it is a path on this site, else `default` (core.params.local_path: not
+    another site, not a bare word `redirect` would take for a view name)."""
+    url = local_path(url, "")
     if url and url_has_allowed_host_and_scheme(
         url, allowed_hosts={request.get_host()}, require_https=request.is_secure()
     ):
