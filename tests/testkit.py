@@ -31,6 +31,14 @@ class Route:
         return declared_permission(self.callback)
 
     @property
+    def actions(self) -> tuple[str, ...]:
+        """The declared actions (several mean any of them); () for a public view."""
+        declared = self.permission
+        if declared in (None, PUBLIC):
+            return ()
+        return (declared,) if isinstance(declared, str) else tuple(declared)
+
+    @property
     def is_public(self) -> bool:
         return self.permission == PUBLIC
 
