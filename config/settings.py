@@ -135,6 +135,7 @@ MIDDLEWARE = [
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "passerelle.core.middleware.RequestSizeLimitMiddleware",  # 413 past MAX_REQUEST_BYTES
+    "passerelle.core.middleware.NoNulBytesMiddleware",  # 400 for a NUL in the query string
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",

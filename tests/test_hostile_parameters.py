@@ -327,3 +327,12 @@ def test_the_two_factor_pages_ignore_a_next_that_is_not_a_local_path(value, clie
     assert response["Location"] == reverse("core:home")
     response = client.get(reverse("accounts:otp_verify"), {"next": "/incidents/?page=2"})
     assert response["Location"] == "/incidents/?page=2"
+
+
+def test_a_nul_byte_in_the_query_string_is_refused_before_any_view(client_as):
+    client = client_as("org_admin")
+    for query in ({"area": "\x00"}, {"a\x00": "1"}, {"q": "Gao\x00"}):
+        response = client.get(reverse("referrals:service_export_xlsx"), query)
+        assert response.status_code == 400
+        assert "not allowed" in response.content.decode()
+    assert client.get(reverse("referrals:service_export_xlsx"), {"area": "ML07"}).status_code == 200
