@@ -140,6 +140,7 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "passerelle.core.middleware.NoStoreMiddleware",  # signed-in pages: Cache-Control: no-store
+    "passerelle.policy.cache.PolicyCacheMiddleware",  # decisions cached for one request
     "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "passerelle.accounts.middleware.IdleTimeoutMiddleware",

@@ -10,6 +10,6 @@ class CoordinationConfig(AppConfig):
     def ready(self):
         from passerelle.core import notify
 
-        from . import services
+        from . import policy_rules, services  # noqa: F401  (policy_rules registers families)
 
         notify.MESSAGES.update(services.MESSAGES)

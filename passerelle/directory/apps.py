@@ -6,3 +6,6 @@ class DirectoryConfig(AppConfig):
     name = "passerelle.directory"
     verbose_name = _("Directory")
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self):
+        from . import policy_rules  # noqa: F401  (registers the policy families)

@@ -6,3 +6,6 @@ class IncidentsConfig(AppConfig):
     name = "passerelle.incidents"
     label = "incidents"
     verbose_name = _("Incidents")
+
+    def ready(self):
+        from . import policy_rules  # noqa: F401  (registers the record families)

@@ -10,7 +10,7 @@ class InforequestsConfig(AppConfig):
     def ready(self):
         from passerelle.core import notify
 
-        from . import services
+        from . import policy_rules, services  # noqa: F401  (policy_rules registers families)
         from .models import DeclineReason, Request
 
         notify.MESSAGES.update(services.MESSAGES)

@@ -1,7 +1,11 @@
-"""The one module that decides access to records. See gate.py and roles.py."""
+"""The one module that decides access to records: `can`, `require`, `scope`, `get_or_404`,
+`visible_fields`, `redact`, `holders` for every registered family (registry.py), over the one
+roles table (roles.py). See docs/architecture.md."""
 
+from . import families  # noqa: F401  (the audit log's family)
 from .decorators import permission, public
 from .gate import (
+    CONSENT_SCOPES_FOR_LEVEL,
     aggregate_scope,
     audit_refusal,
     can,
@@ -9,13 +13,22 @@ from .gate import (
     consent_level,
     forget,
     get_or_404,
+    holders,
+    holds_in,
+    in_force_filter,
+    level_in,
     live_disclosures,
     live_filter,
     memberships,
     organisations,
+    person_consent_level,
     prefetch_shared,
+    record_refusal,
+    refuse_404,
     require,
+    roles_holding,
     scope,
+    scope_organisations,
     shared_level,
     visible_fields,
 )
@@ -29,8 +42,22 @@ from .referrals import (
     referral_level,
     scope_referrals,
 )
+from .registry import Family, family_of, register
 
 __all__ = [
+    "CONSENT_SCOPES_FOR_LEVEL",
+    "Family",
+    "family_of",
+    "holders",
+    "holds_in",
+    "in_force_filter",
+    "level_in",
+    "person_consent_level",
+    "record_refusal",
+    "refuse_404",
+    "register",
+    "roles_holding",
+    "scope_organisations",
     "aggregate_scope",
     "Redacted",
     "audit_refusal",

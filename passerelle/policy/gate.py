@@ -21,6 +21,7 @@ A user's clearance on a record is the highest of two grants:
 
 from __future__ import annotations
 
+from django.apps import apps
 from django.core.exceptions import PermissionDenied
 from django.db.models import Exists, OuterRef, Q
 from django.http import Http404
@@ -29,37 +30,41 @@ from django.utils import timezone
 from passerelle.core import audit
 from passerelle.core.guard import unscoped
 
+from . import cache as _cache
 from .fields import INCIDENT_FIELDS, PERSON_FIELDS
 from .purposes import FORBIDDEN, ForbiddenPurpose, is_forbidden
+from .registry import Family, Rule, family_of, value_at
 from .roles import ACTION_LEVEL, CLASSIFICATION_INDEPENDENT, ROLES
 
 DEFAULT_K = 5  # the small-cell threshold when no protocol sets a higher one
-_CACHE_ATTR = "_passerelle_memberships"
-_GLASS_ATTR = "_passerelle_break_glass"
-_RECEIVES_ATTR = "_passerelle_receives"
-_SHARED_ATTR = "_passerelle_shared"  # incident id -> (live disclosures, consent level or None)
+
+
+def _model(label: str):
+    """A model of an app above the policy, found through Django's app registry: the policy
+    names what it reads but never imports the apps that register their families with it."""
+    return apps.get_model(label)
 
 
 def memberships(user) -> list:
-    """Active memberships of an active user (cached on the user object)."""
+    """Active memberships of an active user (cached for the request)."""
     if user is None or not user.is_authenticated or not user.is_active:
         return []
-    cached = getattr(user, _CACHE_ATTR, None)
+    cache = _cache.for_user(user)
+    cached = cache.get("memberships")
     if cached is None:
         cached = list(
             user.memberships.filter(active=True, organisation__active=True).select_related(
                 "organisation"
             )
         )
-        setattr(user, _CACHE_ATTR, cached)
+        cache["memberships"] = cached
     return cached
 
 
 def forget(user) -> None:
-    """Drop cached memberships and break-glass accesses (after they change)."""
-    for attr in (_CACHE_ATTR, _GLASS_ATTR, _SHARED_ATTR, _RECEIVES_ATTR):
-        if hasattr(user, attr):
-            delattr(user, attr)
+    """Drop what the request cached about the user: memberships, break-glass accesses,
+    disclosures (after they change)."""
+    _cache.forget(user)
 
 
 def organisations(user, action: str | None = None) -> list:
@@ -81,21 +86,79 @@ def _org_level(user, org_id: int, action: str | None) -> int:
     return max(levels, default=-1)
 
 
+# --------------------------------------------------------------------------- organisations
+
+
+def _is_organisation(obj) -> bool:
+    meta = getattr(obj, "_meta", None)
+    return meta is not None and meta.label == "accounts.Organisation"
+
+
+def _org_id(organisation) -> int:
+    return organisation if isinstance(organisation, int) else organisation.pk
+
+
+def level_in(user, organisation, action: str | None = None) -> int:
+    """The highest role level the user holds in the organisation with the action (-1: none)."""
+    return _org_level(user, _org_id(organisation), action)
+
+
+def roles_holding(action: str, min_level: int | None = None) -> list[str]:
+    """The roles that hold the action (at `min_level` or above)."""
+    return [
+        name
+        for name, role in ROLES.items()
+        if action in role.actions and (min_level is None or role.level >= min_level)
+    ]
+
+
+def holders(organisation, action: str, *, min_level: int | None = None) -> list:
+    """The active users who hold `action` in the organisation (an organisation, its id, or
+    several of either), each once: who is told, who may be named receiver or assignee."""
+    several = isinstance(organisation, list | tuple | set | frozenset)
+    many = organisation if several else [organisation]
+    ids = [_org_id(o) for o in many]
+    users = {}
+    for m in (
+        _model("accounts.Membership")
+        .objects.filter(
+            organisation_id__in=ids,
+            active=True,
+            user__is_active=True,
+            role__in=roles_holding(action, min_level),
+        )
+        .select_related("user")
+    ):
+        users.setdefault(m.user_id, m.user)
+    return list(users.values())
+
+
+def holds_in(user, action: str, organisation, *, min_level: int | None = None) -> bool:
+    """Does the user hold `action` in that organisation (at `min_level` or above)? The same
+    answer as `can(user, action, organisation)`, with an optional level."""
+    level = _org_level(user, _org_id(organisation), action)
+    return level >= 0 and (min_level is None or level >= min_level)
+
+
+def scope_organisations(user, queryset, action: str, *, everywhere: str | None = None):
+    """The organisations of `queryset` in which the user holds `action` — every one of them
+    when the user holds `everywhere` (e.g. `servicemap.manage` for `service.manage`): whose
+    services, focal points or trainings the user may describe."""
+    if everywhere is not None and can(user, everywhere):
+        return queryset
+    return queryset.filter(pk__in=[o.pk for o in organisations(user, action)])
+
+
+# --------------------------------------------------------------------------- records
+
+
 def _record_of(obj):
     """The incident a record belongs to (the unit of ownership and classification)."""
-    from passerelle.incidents.models import Consent, Incident, Person
-
-    if isinstance(obj, Incident):
-        return obj
-    if isinstance(obj, Person):
-        return obj.incident
-    if isinstance(obj, Consent):
-        return obj.person.incident
-    from passerelle.referrals.models import Need
-
-    if isinstance(obj, Need):
-        return obj.incident
-    raise TypeError(f"The policy does not know records of type {type(obj).__name__}")
+    family = family_of(obj)
+    path = getattr(family, "record_path", None)
+    if path is None:
+        raise TypeError(f"{type(obj).__name__} is not a case record")
+    return value_at(obj, path) if path else obj
 
 
 def _is_named(user, incident) -> bool:
@@ -110,16 +173,15 @@ def _is_named(user, incident) -> bool:
 
 def _in_break_glass(user, incident) -> bool:
     """Is a break-glass access of this user open on the incident? (one query per request)"""
-    from passerelle.sharing.models import BreakGlass
-
-    cached = getattr(user, _GLASS_ATTR, None)
+    cache = _cache.for_user(user)
+    cached = cache.get("break_glass")
     if cached is None:
         cached = set(
-            BreakGlass.objects.filter(user=user, expires_at__gt=timezone.now()).values_list(
-                "incident_id", flat=True
-            )
+            _model("sharing.BreakGlass")
+            .objects.filter(user=user, expires_at__gt=timezone.now())
+            .values_list("incident_id", flat=True)
         )
-        setattr(user, _GLASS_ATTR, cached)
+        cache["break_glass"] = cached
     return incident.pk in cached
 
 
@@ -134,88 +196,111 @@ def consent_level(incident) -> int:
     every victim, witness and source to have consented to case-level sharing, identities
     (4) to identifiable sharing. A record with nobody in it is shared at level 2 at most.
     """
-    from passerelle.incidents.models import Person
-
     with unscoped():
-        persons = list(Person.objects.filter(incident=incident).prefetch_related("consents"))
+        persons = list(
+            _model("incidents.Person")
+            .objects.filter(incident=incident)
+            .prefetch_related("consents")
+        )
     return _consent_level_of(persons)
 
 
-def _consent_level_of(persons) -> int:
-    from passerelle.incidents.models import Consent
+# The consent scopes that allow sharing a record at each level above 2: the one table the
+# Python (`person_consent_level`) and the SQL (`_consented`) forms of the rule read.
+CONSENT_SCOPES_FOR_LEVEL = {
+    4: ("identifiable_sharing",),
+    3: ("identifiable_sharing", "case_sharing"),
+}
 
+
+def person_consent_level(consents) -> int:
+    """The level one person's consents allow their record to be shared at (2, 3 or 4): the one
+    definition of the consent level, used by the gate, sharing and referrals."""
+    scopes = {c.scope for c in consents if c.is_active}
+    for level in (4, 3):
+        if scopes & set(CONSENT_SCOPES_FOR_LEVEL[level]):
+            return level
+    return 2
+
+
+def _consent_level_of(persons) -> int:
     if not persons:
         return 2
-    level = 4
-    for person in persons:
-        scopes = {c.scope for c in person.consents.all() if c.is_active}
-        if Consent.Scope.IDENTIFIABLE_SHARING in scopes:
-            own = 4
-        elif Consent.Scope.CASE_SHARING in scopes:
-            own = 3
-        else:
-            own = 2
-        level = min(level, own)
-    return level
+    return min(person_consent_level(person.consents.all()) for person in persons)
 
 
 def prefetch_shared(user, incidents) -> None:
     """Read, in two queries, what `shared_level` needs for a page of incidents (lists)."""
-    from passerelle.incidents.models import Person
-    from passerelle.sharing.models import Disclosure
-
     org_ids = {m.organisation_id for m in memberships(user)}
     ids = [i.pk for i in incidents if i.owner_id not in org_ids or len(org_ids) > 1]
     if not ids:
         return
     found = {pk: [] for pk in ids}
-    for disclosure in Disclosure.objects.filter(
-        incident_id__in=ids, recipient_id__in=org_ids, **live_filter()
-    ).select_related("protocol", "recipient"):
+    for disclosure in (
+        _model("sharing.Disclosure")
+        .objects.filter(incident_id__in=ids, recipient_id__in=org_ids, **live_filter())
+        .select_related("protocol", "recipient")
+    ):
         found[disclosure.incident_id].append(disclosure)
     needs_consent = [pk for pk, ds in found.items() if any(d.level > 2 for d in ds)]
     levels = {}
     if needs_consent:
         with unscoped():
-            persons = Person.objects.filter(incident_id__in=needs_consent).prefetch_related(
-                "consents"
+            persons = (
+                _model("incidents.Person")
+                .objects.filter(incident_id__in=needs_consent)
+                .prefetch_related("consents")
             )
             by_incident = {}
             for person in persons:
                 by_incident.setdefault(person.incident_id, []).append(person)
         levels = {pk: _consent_level_of(by_incident.get(pk, [])) for pk in needs_consent}
-    cache = getattr(user, _SHARED_ATTR, None) or {}
-    cache.update({pk: (ds, levels.get(pk)) for pk, ds in found.items()})
-    setattr(user, _SHARED_ATTR, cache)
+    if user is None or not getattr(user, "is_authenticated", False):
+        return
+    shared = _cache.for_user(user).setdefault("shared", {})
+    shared.update({pk: (ds, levels.get(pk)) for pk, ds in found.items()})
+
+
+def _shared_cache(user) -> dict:
+    if user is None or not getattr(user, "is_authenticated", False):
+        return {}
+    return _cache.for_user(user).get("shared", {})
 
 
 def live_disclosures(user, incident):
     """Disclosures of this incident to the user's organisations that are in effect now."""
-    from passerelle.sharing.models import Disclosure
-
-    cached = getattr(user, _SHARED_ATTR, {}).get(incident.pk)
+    cached = _shared_cache(user).get(incident.pk)
     if cached is not None:
         return cached[0]
     org_ids = [m.organisation_id for m in memberships(user)]
     if not org_ids:
         return []
     return list(
-        Disclosure.objects.filter(
-            incident=incident, recipient_id__in=org_ids, **live_filter()
-        ).select_related("protocol", "recipient")
+        _model("sharing.Disclosure")
+        .objects.filter(incident=incident, recipient_id__in=org_ids, **live_filter())
+        .select_related("protocol", "recipient")
     )
+
+
+def in_force_filter(today=None, prefix: str = "") -> dict:
+    """Filter arguments for protocols in force on a day (today by default): active, and the
+    day within their validity. The one SQL definition of "in force"
+    (`Protocol.in_force()` is its Python twin, `ProtocolQuerySet.in_force` uses it)."""
+    today = today or timezone.localdate()
+    return {
+        f"{prefix}status": "active",
+        f"{prefix}valid_from__lte": today,
+        f"{prefix}valid_until__gte": today,
+    }
 
 
 def live_filter(today=None) -> dict:
     """Filter arguments for disclosures in effect now: not withdrawn, within retention,
     under a protocol in force. The one definition of "live" (lists use it too)."""
-    today = today or timezone.localdate()
     return {
         "revoked_at__isnull": True,
         "expires_at__gt": timezone.now(),
-        "protocol__status": "active",
-        "protocol__valid_from__lte": today,
-        "protocol__valid_until__gte": today,
+        **in_force_filter(today, "protocol__"),
     }
 
 
@@ -240,7 +325,7 @@ def shared_level(user, incident, action: str | None = None, disclosures=None) ->
             level = min(level, 3)  # identities go to a named recipient only
         if level > 2:
             if consent is None:
-                cached = getattr(user, _SHARED_ATTR, {}).get(incident.pk)
+                cached = _shared_cache(user).get(incident.pk)
                 consent = cached[1] if cached and cached[1] is not None else None
             if consent is None:
                 consent = consent_level(incident)
@@ -264,7 +349,10 @@ def clearance(user, obj, action: str | None = None) -> int:
     """The classification level the user holds on this record (-1: none at all)."""
     if not memberships(user):
         return -1
-    return _grants(user, _record_of(obj), action)
+    family = family_of(obj)
+    if family.level is None:
+        raise TypeError(f"{family.name} records have no clearance level")
+    return family.level(user, obj, action)
 
 
 def required_level(action: str, incident) -> int:
@@ -274,13 +362,15 @@ def required_level(action: str, incident) -> int:
 
 
 def can(user, action: str, obj=None) -> bool:
-    """May `user` perform `action` (on `obj`, when given)?"""
+    """May `user` perform `action` — anywhere (no `obj`), in an organisation (`obj` is an
+    `Organisation`: organisation-scoped actions), or on a record of any registered family?"""
     if not memberships(user):
         return False
     if obj is None:
         return any(action in ROLES[m.role].actions for m in memberships(user))
-    incident = _record_of(obj)
-    return _grants(user, incident, action) >= required_level(action, incident)
+    if _is_organisation(obj):
+        return holds_in(user, action, obj)
+    return family_of(obj).decide(user, action, obj)
 
 
 def require(user, action: str, obj=None) -> None:
@@ -290,39 +380,66 @@ def require(user, action: str, obj=None) -> None:
         raise PermissionDenied
 
 
-def audit_refusal(user, action: str, obj=None, reason: str = "not permitted") -> None:
+def owner_of(obj):
+    """The organisation whose audit log records what happens to a record."""
+    if obj is None:
+        return None
+    if _is_organisation(obj):
+        return obj
+    family = family_of(obj, strict=False)
+    return family.owner_of(obj) if family is not None else getattr(obj, "organisation", None)
+
+
+def record_refusal(actor, event: str, obj=None, **kwargs) -> None:
+    """Write a refusal to the audit log: the one way a refusal is recorded, inside the policy
+    or outside it (a service refusing a share, a referral, a request). The organisation is
+    the record's owner unless given."""
+    kwargs.setdefault("organisation", owner_of(obj))
+    kwargs.setdefault("outcome", "refused")
     audit.record_refusal(
-        user if getattr(user, "is_authenticated", False) else None,
+        actor if getattr(actor, "is_authenticated", False) else None, event, obj, **kwargs
+    )
+
+
+def audit_refusal(
+    user, action: str, obj=None, reason: str = "not permitted", organisation=None
+) -> None:
+    record_refusal(
+        user,
         "access.refused",
         obj,
-        organisation=_record_of(obj).owner if obj is not None else None,
-        outcome="refused",
+        organisation=organisation if organisation is not None else owner_of(obj),
         detail={"action": action, "reason": reason},
     )
 
 
-def scope(user, queryset, action: str):
-    """Restrict a queryset of incidents or persons to what `can(user, action, ·)` allows."""
-    from passerelle.incidents.models import Consent, Incident, Person
-    from passerelle.referrals.models import Need
+def refuse_404(user, action: str, obj=None, *, organisation=None, reason="not permitted"):
+    """Audit the refusal and answer as for a missing record (the same 404 for both)."""
+    audit_refusal(user, action, obj, reason=reason, organisation=organisation)
+    raise Http404
 
-    model = queryset.model
-    prefix = {Incident: "", Person: "incident__", Consent: "person__incident__", Need: "incident__"}
-    prefix = prefix.get(model)
-    if prefix is None:
-        raise TypeError(f"The policy cannot scope {model.__name__}")
+
+def scope(user, queryset, action: str):
+    """Restrict a queryset of any registered family to what `can(user, action, ·)` allows."""
+    family = family_of(queryset.model)
+    condition = family.q(user, action) if memberships(user) else None
+    if condition is None:
+        return _mark_scoped(queryset.none())
+    return _mark_scoped(queryset.filter(condition))
+
+
+def _records_condition(user, action: str, prefix: str):
+    """SQL twin of `_grants(...) >= required_level(...)` for records at `prefix`."""
     base = ACTION_LEVEL.get(action, 2)
-    through = Incident.need_to_know.through
+    through = _model("incidents.Incident").need_to_know.through
     incident_ref = f"{prefix}pk" if prefix else "pk"
     condition = None
     if user is not None and user.is_authenticated:
-        from passerelle.sharing.models import BreakGlass
-
         named = (
             Q(**{f"{prefix}recorded_by": user})
             | Exists(through.objects.filter(incident_id=OuterRef(incident_ref), user_id=user.pk))
             | Exists(
-                BreakGlass.objects.filter(
+                _model("sharing.BreakGlass").objects.filter(
                     incident_id=OuterRef(incident_ref),
                     user_id=user.pk,
                     expires_at__gt=timezone.now(),
@@ -345,15 +462,11 @@ def scope(user, queryset, action: str):
                 terms.extend(_shared_terms(user, org, level, base, prefix, incident_ref))
             for term in terms:
                 condition = term if condition is None else condition | term
-    if condition is None:
-        return _mark_scoped(queryset.none())
-    return _mark_scoped(queryset.filter(condition))
+    return condition
 
 
 def _shared_terms(user, org, role_level: int, base: int, prefix: str, incident_ref: str) -> list:
     """SQL twin of `shared_level`: records disclosed to `org` that reach the needed level."""
-    from passerelle.sharing.models import Disclosure
-
     if role_level < 1:
         return []
     if not _receives_shares(user, org.pk):
@@ -365,12 +478,16 @@ def _shared_terms(user, org, role_level: int, base: int, prefix: str, incident_r
         need = max(base, classification)
         if need > role_level:
             continue
-        disclosed = Disclosure.objects.filter(
-            incident_id=OuterRef(incident_ref),
-            recipient_id=org.pk,
-            level__gte=need,
-            **live_filter(today),
-        ).exclude(purpose__in=FORBIDDEN)
+        disclosed = (
+            _model("sharing.Disclosure")
+            .objects.filter(
+                incident_id=OuterRef(incident_ref),
+                recipient_id=org.pk,
+                level__gte=need,
+                **live_filter(today),
+            )
+            .exclude(purpose__in=FORBIDDEN)
+        )
         if need >= 4:
             disclosed = disclosed.filter(recipient_user_id=user.pk)
         term = Q(**{f"{prefix}classification": classification}) & Exists(disclosed)
@@ -382,33 +499,26 @@ def _shared_terms(user, org, role_level: int, base: int, prefix: str, incident_r
 
 def _receives_shares(user, org_id: int) -> bool:
     """Has anything been shared with this organisation (and not withdrawn)? Once per request."""
-    from passerelle.sharing.models import Disclosure
-
-    cache = getattr(user, _RECEIVES_ATTR, None)
-    if cache is None:
-        cache = {}
-        setattr(user, _RECEIVES_ATTR, cache)
+    cache = _cache.for_user(user).setdefault("receives", {})
     if org_id not in cache:
-        cache[org_id] = Disclosure.objects.filter(
-            recipient_id=org_id, revoked_at__isnull=True
-        ).exists()
+        cache[org_id] = (
+            _model("sharing.Disclosure")
+            .objects.filter(recipient_id=org_id, revoked_at__isnull=True)
+            .exists()
+        )
     return cache[org_id]
 
 
 def _consented(level: int, incident_ref: str) -> Q:
     """SQL twin of `consent_level(incident) >= level` for levels 3 and 4."""
-    from passerelle.incidents.models import Consent, Person
-
-    scopes = [Consent.Scope.IDENTIFIABLE_SHARING]
-    if level == 3:
-        scopes.append(Consent.Scope.CASE_SHARING)
+    Person, Consent = _model("incidents.Person"), _model("incidents.Consent")
     with unscoped():
         persons = Person.objects.filter(incident_id=OuterRef(incident_ref))
         lacking = Person.objects.filter(incident_id=OuterRef(incident_ref)).exclude(
             Exists(
                 Consent.objects.filter(
                     person_id=OuterRef("pk"),
-                    scope__in=scopes,
+                    scope__in=CONSENT_SCOPES_FOR_LEVEL[level],
                     given=True,
                     withdrawn_at__isnull=True,
                 )
@@ -424,30 +534,99 @@ def _mark_scoped(queryset):
 
 
 def get_or_404(user, model, public_id, action: str):
-    """Fetch by public id and check `action`; the same 404 for missing and forbidden."""
+    """Fetch a record of any family by public id and check `action`; the same 404 (the
+    refusal audited) for missing and forbidden."""
+    family = family_of(model)
     with unscoped():
-        obj = model.objects.filter(public_id=public_id).first()
+        found = model._default_manager.filter(public_id=public_id)
+        if family.related:
+            found = found.select_related(*family.related)
+        obj = found.first()
     if obj is None:
         raise Http404
     if not can(user, action, obj):
-        audit_refusal(user, action, obj)
-        raise Http404
+        refuse_404(user, action, obj)
     return obj
 
 
 def visible_fields(user, obj) -> set[str]:
     """Names of the fields of `obj` this user may see."""
-    from passerelle.incidents.models import Incident, Person
-
-    table = INCIDENT_FIELDS if isinstance(obj, Incident) else PERSON_FIELDS
-    if not isinstance(obj, Incident | Person):
+    family = family_of(obj)
+    if family.fields is None:
         raise TypeError(type(obj).__name__)
+    return family.fields(user, obj)
+
+
+def _record_fields(user, obj) -> set[str]:
+    """visible_fields for incidents and persons."""
+    is_person = family_of(obj).record_path != ""
+    table = PERSON_FIELDS if is_person else INCIDENT_FIELDS
     level = clearance(user, obj)
-    if isinstance(obj, Person) and not can(user, "person.view_identity", obj):
+    if is_person and not can(user, "person.view_identity", obj):
         level = min(level, 3)
-    if isinstance(obj, Person) and not can(user, "person.view", obj):
+    if is_person and not can(user, "person.view", obj):
         level = min(level, 2)
     return {name for name, needed in table.items() if needed <= level}
+
+
+def _redact_record(user, obj, **options):
+    from .redact import redact_record
+
+    return redact_record(user, obj, **options)
+
+
+def records_family(name: str, models: tuple, record_path: str, *, shows_fields=False) -> Family:
+    """The family of a case record: the incident itself (`record_path` ""), or a record that
+    belongs to one (a person: "incident"; a consent: "person__incident"). Its grant is the
+    clearance the user holds on the incident (`_grants`, its SQL twin `_records_condition`)."""
+    prefix = f"{record_path}__" if record_path else ""
+
+    def level(user, obj, action=None):
+        return _grants(user, _record_of(obj), action)
+
+    def allows(user, action, obj):
+        incident = _record_of(obj)
+        return _grants(user, incident, action) >= required_level(action, incident)
+
+    def condition(user, action, outer=""):
+        return _records_condition(user, action, outer + prefix)
+
+    family = Family(
+        name=name,
+        models=tuple(models),
+        condition=condition,
+        allows=allows,
+        level=level,
+        owner=lambda obj: _record_of(obj).owner,
+        fields=_record_fields if shows_fields else None,
+        redact=_redact_record if shows_fields else None,
+    )
+    family.record_path = record_path
+    return family
+
+
+class OnRecord(Rule):
+    """The clearance rule of the case record at `path` (a disclosure's incident), for a fixed
+    action: its SQL is `_records_condition` at that path, its test `can` on the record."""
+
+    def __init__(self, path: str, action: str):
+        self.path, self.action = path, action
+
+    def q(self, user, prefix=""):
+        return _records_condition(user, self.action, f"{prefix}{self.path}__")
+
+    def test(self, user, obj):
+        record = value_at(obj, self.path)
+        return record is not None and can(user, self.action, record)
+
+
+def redact(user, obj, **options):
+    """What the user may see of a record of any family that shows fields (incidents, persons,
+    referrals): hidden fields removed, coarsened or decrypted; level-3/4 reads audited."""
+    family = family_of(obj)
+    if family.redact is None:
+        raise TypeError(f"The policy cannot redact {type(obj).__name__}")
+    return family.redact(user, obj, **options)
 
 
 def aggregate_scope(user, purpose: str):
@@ -464,9 +643,9 @@ def aggregate_scope(user, purpose: str):
     refused to be counted in statistics, or withdrew their consent to it
     (`Consent.refuses_aggregate_reporting`), takes their whole incident out.
     """
-    from passerelle.incidents.models import Consent, Incident, Person
-    from passerelle.sharing.models import Protocol
-
+    Consent, Person = _model("incidents.Consent"), _model("incidents.Person")
+    Incident = _model("incidents.Incident")
+    Protocol = _model("sharing.Protocol")
     own = organisations(user, "aggregate.view")
     if not own:
         return _mark_scoped(Incident.objects.none()), DEFAULT_K, []
@@ -512,8 +691,7 @@ def refuse_forbidden_aggregate(user, purpose: str, own=None):
     asker's organisations and one in each partner organisation whose records the asker could
     otherwise count (any other party to a protocol in force with them), then raise
     `ForbiddenPurpose` carrying the translated reason."""
-    from passerelle.sharing.models import Protocol
-
+    Protocol = _model("sharing.Protocol")
     own = organisations(user, "aggregate.view") if own is None else own
     own_ids = {o.pk for o in own}
     partners = {}

@@ -23,8 +23,9 @@ from django.http import Http404
 from django.utils.translation import gettext as _
 
 from . import intelligence
-from .gate import audit_refusal, organisations
+from .gate import _model, audit_refusal, organisations
 from .purposes import FORBIDDEN, Purpose, forbidden_reason
+from .registry import In
 
 MAX_REQUEST_LEVEL = 3
 AGGREGATE_LEVEL = 1
@@ -38,8 +39,7 @@ def intelligence_phrases(*texts: str) -> list[str]:
 
 def sisters(organisation) -> set[int]:
     """The organisation, its parent and the parent's other children (a mission's components)."""
-    from passerelle.accounts.models import Organisation
-
+    Organisation = _model("accounts.Organisation")
     ids = {organisation.pk}
     if organisation.parent_id:
         ids.add(organisation.parent_id)
@@ -66,12 +66,23 @@ def _family_ids(user) -> set[int]:
     return family
 
 
+# The rules of the requests family (registered by inforequests/policy_rules.py): each gives
+# both the queryset condition and the per-request decision.
+MADE = In("asker_id", lambda user: _org_ids(user))
+RECEIVED = In("addressee_id", lambda user: _org_ids(user))
+RELATED = In("asker_id", _family_ids)
+REQUEST_RULES = {
+    "request.view": MADE | RECEIVED | RELATED,
+    "request.answer": In("addressee_id", lambda user: _org_ids(user, "request.answer")),
+    # close or withdraw: someone of the asking organisation who may ask
+    "request.create": In("asker_id", lambda user: _org_ids(user, "request.create")),
+}
+
+
 def scope_requests(user, queryset=None, box: str = "all"):
     """Requests the user may read: `made` (asked by their organisations), `received`
     (addressed to them), `related` (asked by sister components), `all` (any of these)."""
-    from passerelle.inforequests.models import Request
-
-    queryset = Request.objects.all() if queryset is None else queryset
+    queryset = _model("inforequests.Request").objects.all() if queryset is None else queryset
     own = _org_ids(user)
     if not own:
         return queryset.none().mark_scoped()
@@ -143,22 +154,21 @@ def request_texts(user, request) -> dict:
 
 
 def may_answer(user, request) -> bool:
-    return request.addressee_id in _org_ids(user, "request.answer")
+    return REQUEST_RULES["request.answer"].test(user, request)
 
 
 def may_follow_up(user, request) -> bool:
     """Close or withdraw: someone of the asking organisation who may ask."""
-    return request.asker_id in _org_ids(user, "request.create")
+    return REQUEST_RULES["request.create"].test(user, request)
 
 
 def covering_protocols(asker, addressee, *, data_category: str, purpose: str, area, level: int):
     """Protocols in force to which both organisations are parties and which give the asker a
     rule for the data category allowing the level and the purpose, over (part of) the area."""
-    from passerelle.sharing.models import Protocol
-
     found = []
     candidates = (
-        Protocol.objects.in_force()
+        _model("sharing.Protocol")
+        .objects.in_force()
         .filter(parties__organisation=asker)
         .filter(parties__organisation=addressee)
         .distinct()
@@ -260,9 +270,7 @@ def assess_request(user, *, asker, addressee, kind, data_category, level, purpos
 
 
 def _categories():
-    from passerelle.incidents.models import DataCategory
-
-    return DataCategory.choices
+    return _model("incidents.Incident")._meta.get_field("data_category").choices
 
 
 def refuse_outsider(user, request) -> None:

@@ -42,10 +42,19 @@ def _coarse_area(area, level: int):
     return area
 
 
-def redact(user, obj, *, audit_reads: bool = True) -> Redacted:
-    from passerelle.incidents.models import Incident
+def redact(user, obj, **options):
+    """What the user may see of a record of any family that shows fields (see gate.redact)."""
+    from .gate import redact as dispatch
 
-    is_incident = isinstance(obj, Incident)
+    return dispatch(user, obj, **options)
+
+
+def redact_record(user, obj, *, audit_reads: bool = True) -> Redacted:
+    """`redact` for incidents and persons (the records family)."""
+    from .gate import _model
+    from .registry import family_of
+
+    is_incident = family_of(obj).record_path == ""
     table = INCIDENT_FIELDS if is_incident else PERSON_FIELDS
     visible = visible_fields(user, obj)
     level = clearance(user, obj)
@@ -54,9 +63,8 @@ def redact(user, obj, *, audit_reads: bool = True) -> Redacted:
         if name not in visible:
             continue
         if name == "persons":
-            from passerelle.incidents.models import Person
-
-            values[name] = scope(user, Person.objects.filter(incident=obj), "person.view")
+            persons = _model("incidents.Person").objects.filter(incident=obj)
+            values[name] = scope(user, persons, "person.view")
             continue
         if name in {"verification_history", "consents"}:
             # Level-3 rows whose free-text note is sealed: opened here, at their level.

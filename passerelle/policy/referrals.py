@@ -19,7 +19,17 @@ from django.db.models import Exists, OuterRef, Q
 
 from passerelle.core import audit
 
-from .gate import _mark_scoped, _org_level, can, memberships, organisations, scope
+from .gate import (
+    _mark_scoped,
+    _model,
+    _org_level,
+    can,
+    get_or_404,
+    in_force_filter,
+    memberships,
+    organisations,
+    scope,
+)
 
 # What each level of a referral shows to its reader.
 REFERRAL_FIELDS = {
@@ -64,8 +74,7 @@ def is_live(referral) -> bool:
 def has_referral_consent(person) -> bool:
     """Is the person's consent to be referred on record and not withdrawn? (A consent given
     again replaces the earlier one, so the referral relies on the person, not on one row.)"""
-    from passerelle.incidents.models import Consent
-
+    Consent = _model("incidents.Consent")
     prefetched = getattr(person, "_prefetched_objects_cache", {}).get("consents")
     if prefetched is not None:  # lists prefetch them: no query per row
         return any(
@@ -118,8 +127,7 @@ def may_act(user, referral, side: str) -> bool:
 
 def scope_referrals(user, queryset, box: str):
     """Referrals the user may see in a box: "sent" (referring side) or "received" (provider)."""
-    from passerelle.incidents.models import Person
-
+    Person = _model("incidents.Person")
     condition = None
     if box == "sent":
         orgs = [o.pk for o in organisations(user, "referral.create")]
@@ -139,41 +147,100 @@ def scope_referrals(user, queryset, box: str):
 
 def needs_scope(user, queryset):
     """Needs of the people the user may see (`person.view`)."""
-    from passerelle.incidents.models import Person
-
+    Person = _model("incidents.Person")
     persons = scope(user, Person.objects.all(), "person.view")
     return _mark_scoped(queryset.filter(Exists(persons.filter(pk=OuterRef("person_id")))))
 
 
 def get_referral_or_404(user, public_id):
     """The referral if the user may read it at all; the same 404 for missing and forbidden."""
-    from django.http import Http404
+    return get_or_404(user, _model("referrals.Referral"), public_id, "referral.view")
 
-    from passerelle.core.guard import unscoped
-    from passerelle.referrals.models import Referral
 
-    with unscoped():
-        referral = (
-            Referral.objects.filter(public_id=public_id)
-            .select_related(
-                "person__incident__area", "person__age_group", "service", "provider", "sender"
+# --------------------------------------------------------------------------- the family
+# SQL twins of `referral_level(...) >= 1` and `may_act(...)`, for the family registered by
+# referrals/policy_rules.py; a property test holds them to agree.
+
+RELATED = (
+    "person__incident__area",
+    "person__age_group",
+    "service",
+    "provider",
+    "sender",
+    "protocol",
+    "receiver",
+    "created_by",
+)
+
+
+def live_condition(prefix: str = "") -> Q:
+    """SQL twin of `is_live`: not a draft nor withdrawn, the person's referral consent active,
+    the protocol (if any) in force."""
+    consent = _model("incidents.Consent").objects.filter(
+        person_id=OuterRef(f"{prefix}person_id"),
+        scope="referral",
+        given=True,
+        withdrawn_at__isnull=True,
+    )
+    return (
+        ~Q(**{f"{prefix}status__in": ("draft", "withdrawn")})
+        & Exists(_mark_scoped(consent))
+        & (
+            Q(**{f"{prefix}protocol__isnull": True})
+            | Q(**in_force_filter(prefix=f"{prefix}protocol__"))
+        )
+    )
+
+
+def _sees_person(user, prefix: str) -> Q:
+    persons = scope(user, _model("incidents.Person").objects.all(), "person.view")
+    return Exists(persons.filter(pk=OuterRef(f"{prefix}person_id")))
+
+
+def referral_condition(user, action: str, prefix: str = "") -> Q | None:
+    """The referrals on which the user may perform the action (None: none)."""
+    member_of = {m.organisation_id for m in memberships(user)}
+    if not member_of:
+        return None
+    terms = []
+    if action == "referral.view":
+        terms.append(Q(**{f"{prefix}sender_id__in": member_of}) & _sees_person(user, prefix))
+        responds = {o.pk for o in organisations(user, "referral.respond")}
+        if responds:
+            terms.append(
+                Q(**{f"{prefix}provider_id__in": responds}) & ~Q(**{f"{prefix}status": "draft"})
             )
-            .select_related("protocol", "receiver", "created_by")
-            .first()
-        )
-    if referral is None:
-        raise Http404
-    if referral_level(user, referral) < 1:
-        audit.record_refusal(
-            user if getattr(user, "is_authenticated", False) else None,
-            "access.refused",
-            referral,
-            organisation=referral.sender,
-            outcome="refused",
-            detail={"action": "referral.view", "reason": "not permitted"},
-        )
-        raise Http404
-    return referral
+    elif action == "referral.create":  # move it as its sender
+        senders = {pk for pk in member_of if _org_level(user, pk, "referral.create") >= 3}
+        if senders:
+            terms.append(Q(**{f"{prefix}sender_id__in": senders}) & _sees_person(user, prefix))
+    elif action == "referral.respond":  # move it as its provider
+        providers = {pk for pk in member_of if _org_level(user, pk, "referral.respond") >= 2}
+        if providers:
+            terms.append(
+                Q(**{f"{prefix}provider_id__in": providers, f"{prefix}level__gte": 2})
+                & live_condition(prefix)
+            )
+    if not terms:
+        return None
+    condition = terms[0]
+    for term in terms[1:]:
+        condition |= term
+    return condition
+
+
+def referral_allows(user, action: str, referral) -> bool:
+    if action == "referral.view":
+        return referral_level(user, referral) >= 1
+    if action == "referral.create":
+        return may_act(user, referral, "sender")
+    if action == "referral.respond":
+        return may_act(user, referral, "provider")
+    return False
+
+
+def referral_level_of(user, referral, action=None) -> int:
+    return referral_level(user, referral)
 
 
 def redact_referral(user, referral, *, audit_reads: bool = True) -> dict:

@@ -11,7 +11,7 @@ class ReferralsConfig(AppConfig):
         from passerelle.core import notify
         from passerelle.incidents.signals import consent_changed
 
-        from . import services
+        from . import policy_rules, services  # noqa: F401  (policy_rules registers families)
         from .models import DeclineReason, NeedKind, Referral, ServiceType
 
         notify.MESSAGES.update(services.MESSAGES)

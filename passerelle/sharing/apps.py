@@ -12,7 +12,7 @@ class SharingConfig(AppConfig):
         from passerelle.incidents.signals import consent_changed
         from passerelle.policy.purposes import Purpose
 
-        from . import services
+        from . import policy_rules, services  # noqa: F401  (policy_rules registers families)
         from .models import Disclosure
 
         notify.LABELS.update({"purpose": Purpose, "reason": Disclosure.Revocation})
