@@ -127,12 +127,7 @@ ROUTES = [r for r in walk() if not r.is_admin and r.name and "public_id" in r.kw
 
 # Holes found by this walk and owned by another piece of issue 10; strict: remove the entry
 # when it is fixed (the test then passes and an XPASS fails the run).
-KNOWN_HOLES = {
-    ("sharing:break_glass_review", "outsider"): (
-        "issue 10, existence oracles: a POST on another organisation's break-glass access "
-        "answers 302, a missing one 404"
-    ),
-}
+KNOWN_HOLES: dict = {}
 
 
 def _params():

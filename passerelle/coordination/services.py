@@ -23,7 +23,6 @@ from passerelle.core.errors import DomainError
 from passerelle.core.models import Notification
 from passerelle.core.notify import notify
 from passerelle.policy import coordination as rules
-from passerelle.policy.roles import ROLES
 
 from .models import (
     ActionPoint,
@@ -59,13 +58,7 @@ def _not_permitted(actor, action: str, message) -> DomainError:
 
 def _holders(organisation_id: int, action: str) -> list:
     """Active users holding `action` in the organisation."""
-    users = {}
-    for m in Membership.objects.filter(
-        organisation_id=organisation_id, active=True, user__is_active=True
-    ).select_related("user"):
-        if action in ROLES[m.role].actions:
-            users[m.user_id] = m.user
-    return list(users.values())
+    return policy.holders(organisation_id, action)
 
 
 def _belongs_to(user, organisation) -> bool:

@@ -16,7 +16,7 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db.models import Q
-from django.http import Http404, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -213,7 +213,6 @@ def training_detail(request, public_id):
         {
             "training": training,
             "duplicates": _flag_rows([training], flags)[0]["duplicates"],
-            "may_edit": trainings.may_manage(request.user, training.provider),
         },
     )
 
@@ -354,16 +353,8 @@ def training_map(request):
 def _manageable_or_404(request, public_id) -> Training:
     """The training, if the user may change it; otherwise the same 404 as a missing one."""
     training = get_object_or_404(_base(), public_id=public_id)
-    if not trainings.may_manage(request.user, training.provider):
-        audit.record_refusal(
-            request.user,
-            "access.refused",
-            training,
-            organisation=training.provider,
-            outcome="refused",
-            detail={"action": "coordination.manage", "reason": "not permitted"},
-        )
-        raise Http404
+    if not policy.can(request.user, "coordination.manage", training):
+        policy.refuse_404(request.user, "coordination.manage", training)
     return training
 
 

@@ -70,14 +70,7 @@ def may_manage(actor, provider) -> bool:
 def _require_manager(actor, provider, training=None) -> None:
     if may_manage(actor, provider):
         return
-    audit.record_refusal(
-        actor if getattr(actor, "is_authenticated", False) else None,
-        "access.refused",
-        training,
-        organisation=provider,
-        outcome="refused",
-        detail={"action": "coordination.manage", "reason": "not permitted"},
-    )
+    policy.audit_refusal(actor, "coordination.manage", training, organisation=provider)
     raise DomainError(
         _("You may not record the trainings of %(org)s.") % {"org": provider},
         field="provider",

@@ -449,7 +449,6 @@ def _update_forms(user, action_points) -> list[dict]:
     return [
         {
             "ap": ap,
-            "may_update": rules.may_update_action_point(user, ap),
             "form": ActionPointUpdateForm(
                 initial={"status": ap.status, "note": ap.note, "done_on": ap.done_on},
                 prefix=f"ap{ap.pk}",

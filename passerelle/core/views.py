@@ -20,20 +20,15 @@ def health(request):
 
 @policy.permission("audit.view")
 def audit_log(request):
-    orgs = policy.organisations(request.user, "audit.view")
-    qs = AuditEvent.objects.filter(organisation__in=orgs).select_related("organisation")
+    readable = policy.scope(request.user, AuditEvent.objects.all(), "audit.view")
+    qs = readable.select_related("organisation")
     action = request.GET.get("action", "")
     if action:
         qs = qs.filter(action=action)
     page = Paginator(qs.order_by("-seq"), settings.PASSERELLE_PAGE_SIZE * 2).get_page(
         request.GET.get("page")
     )
-    actions = (
-        AuditEvent.objects.filter(organisation__in=orgs)
-        .order_by("action")
-        .values_list("action", flat=True)
-        .distinct()
-    )
+    actions = readable.order_by("action").values_list("action", flat=True).distinct()
     return render(
         request, "core/audit_log.html", {"page": page, "actions": actions, "action": action}
     )

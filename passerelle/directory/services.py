@@ -92,14 +92,7 @@ def manageable_organisations(user):
 
 
 def _refuse(actor, action: str, obj=None, *, organisation=None, message=None):
-    audit.record_refusal(
-        actor if getattr(actor, "is_authenticated", False) else None,
-        "access.refused",
-        obj,
-        organisation=organisation,
-        outcome="refused",
-        detail={"action": action, "reason": "not permitted"},
-    )
+    policy.audit_refusal(actor, action, obj, organisation=organisation)
     raise DirectoryRefused(
         [message or _("You may not change this part of the directory.")], ["not_permitted"]
     )

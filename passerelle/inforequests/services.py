@@ -19,7 +19,6 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from passerelle import policy
-from passerelle.accounts.models import Membership
 from passerelle.core import audit, sequences
 from passerelle.core.errors import DomainError, Refused
 from passerelle.core.fields import reveal
@@ -28,7 +27,6 @@ from passerelle.core.notify import notify
 from passerelle.directory.services import route
 from passerelle.geography.models import Area
 from passerelle.policy import inforequests as rules
-from passerelle.policy.roles import ROLES
 
 from . import similarity
 from .models import DeclineReason, Request, RequestEvent, Reuse
@@ -66,13 +64,7 @@ def _event(request, actor, kind, note=""):
 
 
 def _answerers(organisation) -> list:
-    users = {}
-    for m in Membership.objects.filter(
-        organisation=organisation, active=True, user__is_active=True
-    ).select_related("user"):
-        if "request.answer" in ROLES[m.role].actions:
-            users[m.user_id] = m.user
-    return list(users.values())
+    return policy.holders(organisation, "request.answer")
 
 
 def _handlers(request: Request) -> list:
@@ -156,13 +148,12 @@ def suggestions(user, draft: similarity.Draft, *, limit: int = 5, exclude=None):
 
 
 def _record_refusal(actor, asker, addressee, level, purpose, data_category, codes) -> None:
-    audit.record_refusal(
+    policy.record_refusal(
         actor,
         "request.refused",
         None,
         organisation=asker,
         level=level,
-        outcome="refused",
         detail={
             "addressee": getattr(addressee, "acronym", None),
             "purpose": purpose,
@@ -352,11 +343,7 @@ def acknowledge_request(actor, request: Request, *, assignee=None) -> Request:
     _require_answerer(actor, request)
     _require_status(request, [Request.Status.OPEN, Request.Status.ACKNOWLEDGED])
     if assignee is not None:
-        if request.addressee_id not in {
-            m.organisation_id
-            for m in policy.memberships(assignee)
-            if "request.answer" in ROLES[m.role].actions
-        }:
+        if not policy.holds_in(assignee, "request.answer", request.addressee_id):
             raise DomainError(
                 _("%(user)s does not answer requests for %(org)s.")
                 % {

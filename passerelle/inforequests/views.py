@@ -77,8 +77,6 @@ def request_list(request, box: str | None = None):
             "form": form,
             "querystring": query.urlencode(),
             "today": timezone.localdate(),
-            "may_answer": policy.can(user, "request.answer"),
-            "may_ask": policy.can(user, "request.create"),
         },
     )
 

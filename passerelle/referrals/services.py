@@ -13,7 +13,6 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from passerelle import policy
-from passerelle.accounts.models import Membership
 from passerelle.core import audit, sequences
 from passerelle.core.errors import DomainError, Refused
 from passerelle.core.fields import reveal
@@ -21,7 +20,6 @@ from passerelle.core.guard import unscoped
 from passerelle.core.notify import notify
 from passerelle.incidents.models import Consent, Person
 from passerelle.policy.purposes import Purpose
-from passerelle.policy.roles import ROLES
 from passerelle.sharing.models import Protocol
 
 from .models import (
@@ -73,6 +71,12 @@ MOVES = {
 }
 
 
+def next_statuses(status: str, side: str) -> list[str]:
+    """The moves `side` ("sender" or "provider") may make from `status`, in the order of
+    `MOVES`: the one state machine, read by the pages that offer the moves."""
+    return [to for (start, to), who in MOVES.items() if start == status and who == side]
+
+
 class ReferralRefused(Refused):
     """A referral that cannot be made, with every reason."""
 
@@ -116,12 +120,7 @@ SERVICE_FIELDS = (
 def _check_receiver(receiver, provider) -> None:
     if receiver is None:
         return
-    if not any(
-        m.organisation_id == provider.pk
-        and m.active
-        and "referral.respond" in ROLES[m.role].actions
-        for m in receiver.memberships.all()
-    ):
+    if not policy.holds_in(receiver, "referral.respond", provider):
         raise DomainError(
             _("%(user)s cannot receive referrals for %(org)s.")
             % {"user": receiver.display_name, "org": provider},
@@ -307,13 +306,7 @@ def assess_referral(actor, person: Person, service: Service, *, level: int, rece
                 "no_named_receiver",
                 _("A name and contact go to a named receiver only: choose the receiver."),
             )
-        elif not any(
-            m.organisation_id == service.provider_id
-            and m.active
-            and "referral.respond" in ROLES[m.role].actions
-            and ROLES[m.role].level >= 4
-            for m in receiver.memberships.all()
-        ):
+        elif not policy.holds_in(receiver, "referral.respond", service.provider_id, min_level=4):
             refuse(
                 "receiver_cannot_hold_identities",
                 _("%(user)s cannot receive names for %(org)s.")
@@ -332,13 +325,12 @@ def assess_referral(actor, person: Person, service: Service, *, level: int, rece
 
 
 def _refuse(actor, person, service, level, reasons, codes):
-    audit.record_refusal(
+    policy.record_refusal(
         actor,
         "referral.refused",
         person,
         organisation=person.incident.owner,
         level=level,
-        outcome="refused",
         detail={"service": service.code, "provider": service.provider.acronym, "reasons": codes},
     )
     raise ReferralRefused(reasons, codes)
@@ -430,13 +422,7 @@ def _provider_users(referral) -> list:
     for the provider."""
     if referral.receiver_id:
         return [referral.receiver]
-    users = {}
-    for m in Membership.objects.filter(
-        organisation_id=referral.provider_id, active=True, user__is_active=True
-    ).select_related("user"):
-        if "referral.respond" in ROLES[m.role].actions:
-            users[m.user_id] = m.user
-    return list(users.values())
+    return policy.holders(referral.provider_id, "referral.respond")
 
 
 def _url(referral) -> str:

@@ -39,10 +39,10 @@ from .models import Need, Referral, Service
 
 
 def _manageable_providers(user):
-    if policy.can(user, "servicemap.manage"):
-        return Organisation.objects.filter(active=True)
-    ids = [o.pk for o in policy.organisations(user, "service.manage")]
-    return Organisation.objects.filter(pk__in=ids, active=True)
+    active = Organisation.objects.filter(active=True)
+    return policy.scope_organisations(
+        user, active, "service.manage", everywhere="servicemap.manage"
+    )
 
 
 def filter_services(queryset, data: dict):
@@ -94,10 +94,7 @@ def service_detail(request, public_id):
     return render(
         request,
         "referrals/service_detail.html",
-        {
-            "service": service,
-            "may_edit": services.may_manage_service(request.user, service.provider),
-        },
+        {"service": service},
     )
 
 
@@ -306,31 +303,15 @@ def referral_list(request, box: str = "received"):
     )
 
 
-# moves shown to each side, by current status
-SENDER_MOVES = {
-    "draft": ["sent"],
-    "sent": ["withdrawn"],
-    "acknowledged": ["withdrawn"],
-    "accepted": ["withdrawn"],
-    "provided": ["closed"],
-    "declined": ["closed"],
-}
-PROVIDER_MOVES = {
-    "sent": ["acknowledged", "accepted", "declined"],
-    "acknowledged": ["accepted", "declined"],
-    "accepted": ["provided"],
-}
-
-
 @policy.permission("referral.create", "referral.respond")
 def referral_detail(request, public_id):
     referral = policy.get_referral_or_404(request.user, public_id)
     view = policy.redact_referral(request.user, referral)
     moves = []
     if policy.may_act(request.user, referral, "sender"):
-        moves += SENDER_MOVES.get(referral.status, [])
+        moves += services.next_statuses(referral.status, "sender")
     if policy.may_act(request.user, referral, "provider"):
-        moves += PROVIDER_MOVES.get(referral.status, [])
+        moves += services.next_statuses(referral.status, "provider")
     history = view.get("history", [])  # notes opened by the policy at level 3
     return render(
         request,

@@ -20,6 +20,7 @@ from django.utils.translation import gettext_lazy as _
 from passerelle.core.fields import EncryptedTextField
 from passerelle.core.models import BaseModel
 from passerelle.incidents.models import DataCategory
+from passerelle.policy.gate import in_force_filter
 from passerelle.policy.purposes import Purpose
 
 
@@ -40,8 +41,7 @@ SHAREABLE_LEVELS.append((4, _("4 – strictly confidential")))
 class ProtocolQuerySet(models.QuerySet):
     def in_force(self, on: dt.date | None = None):
         """Active protocols whose validity covers the day (today by default)."""
-        on = on or timezone.localdate()
-        return self.filter(status="active", valid_from__lte=on, valid_until__gte=on)
+        return self.filter(**in_force_filter(on))  # the policy's one SQL definition
 
     def with_terms(self):
         """Prefetch what the gate reads: parties, rules, and the areas' P-codes (without the

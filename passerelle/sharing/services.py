@@ -13,14 +13,12 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from passerelle import policy
-from passerelle.accounts.models import Membership
 from passerelle.core import audit
 from passerelle.core.errors import DomainError, Refused
 from passerelle.core.guard import unscoped
 from passerelle.core.notify import notify
-from passerelle.incidents.models import Consent, Person
+from passerelle.incidents.models import Person
 from passerelle.policy.purposes import FORBIDDEN, FORBIDDEN_MAX_LEVEL, Purpose
-from passerelle.policy.roles import ROLES
 
 from .models import BreakGlass, Disclosure, Protocol, ProtocolApproval, ProtocolParty, ProtocolRule
 
@@ -75,16 +73,9 @@ def missing_pieces(protocol: Protocol) -> list:
 def may_manage(actor, protocol: Protocol | None = None) -> bool:
     """System administrators manage every protocol; an organisation's administrator the
     protocols their organisation is (or will be) a party to, and those they drafted."""
-    if not policy.can(actor, "protocol.manage"):
-        return False
-    if protocol is None or protocol.created_by_id == actor.pk:
-        return True
-    party_ids = protocol_org_ids(protocol)
-    return any(
-        m.role == Membership.Role.SYSTEM_ADMIN or m.organisation_id in party_ids
-        for m in policy.memberships(actor)
-        if "protocol.manage" in ROLES[m.role].actions
-    )
+    if protocol is None:
+        return policy.can(actor, "protocol.manage")
+    return policy.can(actor, "protocol.manage", protocol)  # the protocols family's rule
 
 
 def _require_manager(actor, protocol: Protocol | None = None) -> None:
@@ -381,13 +372,7 @@ def expire_protocols(today: dt.date | None = None) -> int:
 
 
 def _org_users(org_ids, action: str) -> list:
-    users = {}
-    for m in Membership.objects.filter(
-        organisation_id__in=org_ids, active=True, user__is_active=True
-    ).select_related("user"):
-        if action in ROLES[m.role].actions:
-            users[m.user_id] = m.user
-    return list(users.values())
+    return policy.holders(list(org_ids), action)
 
 
 # --------------------------------------------------------------------------- disclosure
@@ -476,9 +461,7 @@ def assess_share(actor, incident, *, protocol, recipient, purpose, level, recipi
         refuse("above_own_clearance", _("You cannot share more than you may see yourself."))
     basis = []
     if level >= 3:
-        needed = [Consent.Scope.IDENTIFIABLE_SHARING]
-        if level == 3:
-            needed.append(Consent.Scope.CASE_SHARING)
+        needed = policy.CONSENT_SCOPES_FOR_LEVEL[level]  # the one definition of the rule
         with unscoped():
             persons = list(Person.objects.filter(incident=incident).prefetch_related("consents"))
         if not persons:
@@ -508,12 +491,7 @@ def assess_share(actor, incident, *, protocol, recipient, purpose, level, recipi
     if level >= 4:
         if recipient_user is None:
             refuse("no_named_recipient", _("Identities are shared with a named person only."))
-        elif not any(
-            m.organisation_id == recipient.pk
-            and m.active
-            and "person.view_identity" in ROLES[m.role].actions
-            for m in recipient_user.memberships.all()
-        ):
+        elif not policy.holds_in(recipient_user, "person.view_identity", recipient):
             refuse(
                 "recipient_cannot_hold_identities",
                 _("The named person cannot hold identities in %(org)s.")
@@ -552,13 +530,12 @@ def share_incident(
         recipient_user=recipient_user,
     )
     if reasons:
-        audit.record_refusal(
+        policy.record_refusal(
             actor,
             "disclosure.refused",
             incident,
             organisation=incident.owner,
             level=level,
-            outcome="refused",
             detail={
                 "recipient": recipient.acronym,
                 "purpose": purpose,

@@ -7,7 +7,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -112,17 +112,14 @@ def received(request):
 @policy.permission("incident.view")
 def received_detail(request, public_id):
     """A link from a notification: the shared record, if still available."""
-    disclosure = get_object_or_404(Disclosure, public_id=public_id)
-    policy.get_or_404(request.user, Incident, disclosure.incident.public_id, "incident.view")
+    disclosure = policy.get_or_404(request.user, Disclosure, public_id, "incident.view")
     return redirect("incidents:detail", public_id=disclosure.incident.public_id)
 
 
 @policy.permission("incident.share")
 def sent(request):
-    org_ids = [o.pk for o in policy.organisations(request.user, "incident.share")]
-    qs = Disclosure.objects.filter(owner_id__in=org_ids).select_related(
-        "recipient", "protocol", "incident", "disclosed_by", "recipient_user"
-    )
+    qs = policy.scope(request.user, Disclosure.objects.all(), "disclosure.view")
+    qs = qs.select_related("recipient", "protocol", "incident", "disclosed_by", "recipient_user")
     page = Paginator(qs, settings.PASSERELLE_PAGE_SIZE).get_page(request.GET.get("page"))
     now = timezone.now()
     return render(request, "sharing/sent.html", {"page": page, "now": now})
@@ -131,8 +128,7 @@ def sent(request):
 @require_POST
 @policy.permission("incident.share")
 def revoke(request, public_id):
-    disclosure = get_object_or_404(Disclosure, public_id=public_id)
-    policy.get_or_404(request.user, Incident, disclosure.incident.public_id, "incident.share")
+    disclosure = policy.get_or_404(request.user, Disclosure, public_id, "incident.share")
     try:
         services.revoke_disclosure(request.user, disclosure)
     except DomainError as exc:
@@ -146,8 +142,7 @@ def revoke(request, public_id):
 @policy.permission("incident.share")
 def confirm(request, public_id):
     """Share again a record that its protocol's suspension withdrew (the owner confirms)."""
-    disclosure = get_object_or_404(Disclosure, public_id=public_id)
-    policy.get_or_404(request.user, Incident, disclosure.incident.public_id, "incident.share")
+    disclosure = policy.get_or_404(request.user, Disclosure, public_id, "incident.share")
     try:
         services.confirm_disclosure(request.user, disclosure)
     except services.SharingRefused as exc:
@@ -273,10 +268,8 @@ def break_glass(request, public_id):
 
 @policy.permission("breakglass.review")
 def break_glass_list(request):
-    orgs = policy.organisations(request.user, "breakglass.review")
-    qs = BreakGlass.objects.filter(organisation__in=orgs).select_related(
-        "user", "incident", "reviewed_by"
-    )
+    qs = policy.scope(request.user, BreakGlass.objects.all(), "breakglass.review")
+    qs = qs.select_related("user", "incident", "reviewed_by")
     pending = request.GET.get("all") != "1"
     if pending:
         qs = qs.filter(reviewed_at__isnull=True)
@@ -299,7 +292,8 @@ def break_glass_list(request):
 @require_POST
 @policy.permission("breakglass.review")
 def break_glass_review(request, public_id):
-    access = get_object_or_404(BreakGlass, public_id=public_id)
+    # Another organisation's access answers like a missing one: 404, the refusal audited.
+    access = policy.get_or_404(request.user, BreakGlass, public_id, "breakglass.review")
     form = ReviewForm(request.POST)
     if not form.is_valid():
         raise Http404

@@ -18,7 +18,6 @@ from django.utils import translation
 from passerelle import policy
 from passerelle.accounts.models import Membership, Organisation, User
 from passerelle.geography.models import Area
-from passerelle.policy.roles import ROLES
 
 from ..models import Service, ServiceType, TargetGroup
 from .cells import norm
@@ -84,9 +83,9 @@ class _Context:
         receivers = {u.pk for u in self.users.values()}
         receivers |= {s.receiver_id for s in self.existing.values() if s.receiver_id}
         self.receives = {}  # user id -> organisation ids for which they answer referrals
-        for m in Membership.objects.filter(user_id__in=receivers, active=True):
-            if "referral.respond" in ROLES[m.role].actions:
-                self.receives.setdefault(m.user_id, set()).add(m.organisation_id)
+        answering = policy.roles_holding("referral.respond")
+        for m in Membership.objects.filter(user_id__in=receivers, active=True, role__in=answering):
+            self.receives.setdefault(m.user_id, set()).add(m.organisation_id)
         self.types = _choice_lookup(ServiceType.choices)
         self.groups = _choice_lookup(TargetGroup.choices)
         self.statuses = _choice_lookup(Service.Status.choices)
