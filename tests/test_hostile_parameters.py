@@ -319,7 +319,7 @@ def test_local_path_is_a_path_on_this_site_or_the_default(url):
         assert not any(ord(c) < 32 or ord(c) == 127 for c in url)
 
 
-@pytest.mark.parametrize("value", ["NaN", "evil", "//evil.test", "/\\evil", "/a\x00b", "é" * 50])
+@pytest.mark.parametrize("value", ["NaN", "evil", "//evil.test", "/\\evil", "/a\x07b", "é" * 50])
 def test_the_two_factor_pages_ignore_a_next_that_is_not_a_local_path(value, client_as):
     client = client_as("org_admin")  # verified already: the page sends the user on
     response = client.get(reverse("accounts:otp_verify"), {"next": value})
