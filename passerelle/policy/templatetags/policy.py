@@ -1,4 +1,7 @@
-"""`{% can "incident.edit" incident as allowed %}` — templates ask the policy, never decide."""
+"""`{% can "incident.edit" incident as allowed %}` — templates ask the policy, never decide.
+
+The object may be a record of any registered family (an incident, a referral, a request, a
+body, a risk, a training...), an organisation (organisation-scoped actions), or nothing."""
 
 from django import template
 

@@ -207,3 +207,20 @@ def test_every_request_starts_with_an_empty_cache(org, user_with_role):
     assert client.get("/incidents/").status_code == 200
     Membership.objects.filter(user=user).update(active=False)
     assert client.get("/incidents/").status_code == 403
+
+
+def test_the_can_tag_answers_for_any_family(org, other_org, user_with_role):
+    from django.template import Context, Template
+
+    admin = user_with_role("org_admin")
+    audit.record(admin, "test.event", organisation=org)
+    audit.record(admin, "test.event", organisation=other_org)
+    own, foreign = AuditEvent.objects.filter(action="test.event").order_by("organisation_id")
+    if own.organisation_id != org.pk:
+        own, foreign = foreign, own
+    template = Template(
+        '{% can "audit.view" own as a %}{% can "audit.view" foreign as b %}'
+        '{% can "audit.view" org as c %}{{ a }} {{ b }} {{ c }}'
+    )
+    context = Context({"user": admin, "own": own, "foreign": foreign, "org": org})
+    assert template.render(context) == "True False True"

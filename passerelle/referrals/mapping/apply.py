@@ -55,7 +55,7 @@ def import_services(actor, table: Table) -> ImportReport:
     if errors:
         if any(e.code in ("not_your_provider", "not_your_service") for e in errors):
             policy.audit_refusal(actor, "service.manage", reason="import of other providers")
-        audit.record_refusal(
+        policy.record_refusal(
             actor,
             "service.import",
             organisation=audit.home_organisation(actor),
