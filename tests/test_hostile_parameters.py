@@ -24,13 +24,14 @@ from hypothesis import strategies as st
 from testkit import walk
 
 from passerelle.accounts.tests.factories import MembershipFactory, UserFactory
-from passerelle.coordination.models import Body, EngagementRisk
+from passerelle.coordination.models import ActionPoint, Body, EngagementRisk, Meeting
 from passerelle.coordination.tests.training_fixtures import make_training
 from passerelle.core.params import int_param, local_path
-from passerelle.directory.models import FocalPoint, Objective, ThematicArea
+from passerelle.directory.models import ActorProfile, FocalPoint, Objective, ThematicArea
 from passerelle.incidents import services as incident_services
 from passerelle.policy.purposes import Purpose
 from passerelle.policy.roles import ROLES
+from passerelle.referrals.models import NeedKind, Pathway
 from passerelle.referrals.tests.factories import service_factory
 from passerelle.sharing.tests.factories import protocol_factory
 
@@ -70,6 +71,9 @@ RECORD_OF = {
     "referrals:service_edit": "service",
     "directory:focal_point_edit": "focal_point",
     "directory:focal_point_end": "focal_point",
+    "directory:profile_edit": "profile",
+    "coordination:meeting_detail": "meeting",
+    "coordination:action_point_update": "action_point",
 }
 RECORD_BY_PREFIX = {
     "incidents:": "incident",
@@ -84,6 +88,7 @@ RECORD_BY_PREFIX = {
     "coordination:action_point_add": "body",
     "directory:objective_": "objective",
     "inforequests:": "request",
+    "referrals:pathway_": "pathway",
 }
 
 
@@ -150,6 +155,18 @@ def powerful(org, other_org, monitor, incident, person, areas):
         impact=4,
         next_review=dt.date.today() + dt.timedelta(days=90),
     )
+    records["meeting"] = Meeting.objects.create(
+        body=records["body"], held_on=dt.date.today(), title="Réunion mensuelle"
+    )
+    records["action_point"] = ActionPoint.objects.create(
+        body=records["body"],
+        meeting=records["meeting"],
+        text="Partager la cartographie",
+        owner=org,
+        due_on=dt.date.today() + dt.timedelta(days=14),
+    )
+    records["pathway"] = Pathway.objects.create(area=areas["ML07"], need=NeedKind.GBV_SURVIVOR)
+    records["profile"] = ActorProfile.objects.create(organisation=org)
     return user, records
 
 
@@ -240,7 +257,7 @@ def test_no_hostile_get_parameter_makes_a_server_error(powerful, client_for):
             value = HOSTILE[(shift + j) % len(HOSTILE)]
             tried += 1
             _get(client, url, {name: value}, failures, f"{route.name} {name}={value[:20]!r}")
-    assert len(opened) > 60, opened  # the walk reached the application's pages
+    assert len(opened) > 70, opened  # the walk reached the application's pages
     assert tried > 400, tried
     assert not failures, f"{len(failures)} server errors:\n" + "\n".join(failures[:40])
 
