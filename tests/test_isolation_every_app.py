@@ -187,19 +187,32 @@ def _collect() -> dict:
     )
     incident = person.incident
     author = _role(incident.recorded_by, incident.owner)
-    level = ROLES[author].level
+    spec = ROLES[author]
+    # docs/authorization.md: the clearance is the role's level, capped at 3 when not named;
+    # a record opens at a clearance >= its classification; case content from level 3
+    cap = min(spec.level, 3)
+    opens = max(2, incident.classification)
+    readers = frozenset(
+        ({"viewer"} if ROLES["viewer"].level >= opens else set())
+        | ({"colleague"} if "incident.view" in spec.actions and cap >= opens else set())
+    )
+    case = frozenset(readers & {"colleague"}) if cap >= 3 else frozenset()
+    person_readers = frozenset(
+        {"colleague"} if "person.view" in spec.actions and cap >= max(3, opens) else set()
+    )
     narrative = reveal(incident.narrative)
-    case = frozenset({"colleague"}) if level >= 3 else frozenset()
     records["incident"] = Record(
         incident,
         incident.owner,
         author,
-        [(incident.reference, frozenset({"viewer", "colleague"}))]
+        [(incident.reference, readers)]
         + ([(narrative[:60], case)] if narrative else [])
         + _identities(person),
-        readers=frozenset({"viewer", "colleague"}),
+        readers=readers,
     )
-    records["person"] = Record(person, incident.owner, author, _identities(person), readers=case)
+    records["person"] = Record(
+        person, incident.owner, author, _identities(person), readers=person_readers
+    )
     consent = Consent.objects.filter(person=person).first()
     if consent is None:
         from passerelle.incidents import services as incident_services
@@ -207,7 +220,9 @@ def _collect() -> dict:
         consent = incident_services.record_consent(
             incident.recorded_by, person, scope="referral", given=True
         )
-    records["consent"] = Record(consent, incident.owner, author, _identities(person), readers=case)
+    records["consent"] = Record(
+        consent, incident.owner, author, _identities(person), readers=person_readers
+    )
 
     referral = (
         Referral.objects.exclude(status="draft")
@@ -216,7 +231,13 @@ def _collect() -> dict:
         .first()
     )
     sender_role = _role(referral.created_by, referral.sender)
-    sees = frozenset({"colleague"}) if "person.view" in ROLES[sender_role].actions else set()
+    sender = ROLES[sender_role]
+    sees = frozenset(
+        {"colleague"}
+        if "person.view" in sender.actions
+        and min(sender.level, 3) >= max(3, referral.person.incident.classification)
+        else set()
+    )
     records["referral"] = Record(
         referral,
         referral.sender,
@@ -389,6 +410,9 @@ def test_the_world_has_every_family_and_protected_values(world):
         assert records[kind].secrets, kind
     # the identities, the narrative and the request body are really there to be leaked
     assert any(not allowed for _v, allowed in records["person"].secrets)
+    # the incident is confidential (3 or 4): its viewer is refused like an outsider
+    assert "viewer" not in records["incident"].readers
+    assert "viewer" not in records["person"].readers
 
 
 @pytest.mark.parametrize("route, actor", list(_params()))
