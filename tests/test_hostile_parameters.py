@@ -353,3 +353,12 @@ def test_a_nul_byte_in_the_query_string_is_refused_before_any_view(client_as):
         assert response.status_code == 400
         assert "not allowed" in response.content.decode()
     assert client.get(reverse("referrals:service_export_xlsx"), {"area": "ML07"}).status_code == 200
+
+
+def test_the_public_pages_take_hostile_parameters_from_anyone(client):
+    failures = []
+    for name in ("accounts:login", "core:health"):
+        for value in HOSTILE:
+            params = dict.fromkeys(FIXED, value)
+            _get(client, reverse(name), params, failures, f"{name} all={value[:20]!r}")
+    assert not failures, "\n".join(failures)
