@@ -32,6 +32,7 @@ from passerelle.incidents import services as incident_services
 from passerelle.policy.purposes import Purpose
 from passerelle.policy.roles import ROLES
 from passerelle.referrals.models import NeedKind, Pathway
+from passerelle.referrals.services import create_referral
 from passerelle.referrals.tests.factories import service_factory
 from passerelle.sharing.tests.factories import protocol_factory
 
@@ -72,6 +73,9 @@ RECORD_OF = {
     "directory:focal_point_edit": "focal_point",
     "directory:focal_point_end": "focal_point",
     "directory:profile_edit": "profile",
+    "referrals:detail": "referral",
+    "referrals:move": "referral",
+    "referrals:follow_up": "referral",
     "coordination:meeting_detail": "meeting",
     "coordination:action_point_update": "action_point",
 }
@@ -167,6 +171,9 @@ def powerful(org, other_org, monitor, incident, person, areas):
     )
     records["pathway"] = Pathway.objects.create(area=areas["ML07"], need=NeedKind.GBV_SURVIVOR)
     records["profile"] = ActorProfile.objects.create(organisation=org)
+    records["referral"] = create_referral(
+        user, person, records["service"], level=2, summary="Soutien psychosocial"
+    )
     return user, records
 
 
@@ -258,6 +265,19 @@ def test_no_hostile_get_parameter_makes_a_server_error(powerful, client_for):
             tried += 1
             _get(client, url, {name: value}, failures, f"{route.name} {name}={value[:20]!r}")
     assert len(opened) > 70, opened  # the walk reached the application's pages
+    record_pages = {
+        "incidents:detail",
+        "incidents:person",
+        "sharing:protocol_detail",
+        "referrals:detail",
+        "referrals:pathway_detail",
+        "inforequests:detail",
+        "coordination:meeting_detail",
+        "coordination:risk_detail",
+        "coordination:training_detail",
+        "directory:objective_detail",
+    }
+    assert record_pages <= set(opened), record_pages - set(opened)
     assert tried > 400, tried
     assert not failures, f"{len(failures)} server errors:\n" + "\n".join(failures[:40])
 
