@@ -109,12 +109,12 @@ def test_the_check_lets_ordinary_view_code_pass():
 
 
 def test_which_models_are_fenced():
-    """Guarded: the case records and requests. Not (yet): consents, disclosures, break-glass
-    accesses and every event table, read only through the policy and services by habit."""
-    guarded = {Incident, Person, Need, Referral, Request}
+    """Guarded: the case records, requests and break-glass accesses. Not (yet): consents,
+    disclosures and the event tables, read through the policy and services by habit."""
+    guarded = {Incident, Person, Need, Referral, Request, BreakGlass}
     for model in guarded:
         assert isinstance(model._default_manager.all(), GuardedQuerySet), model
-    for model in (Consent, Disclosure, BreakGlass):
+    for model in (Consent, Disclosure):
         assert not isinstance(model._default_manager.all(), GuardedQuerySet), model
 
 
@@ -140,6 +140,22 @@ def test_which_models_are_fenced():
 def test_an_unscoped_query_is_refused_however_it_is_run(run):
     with pytest.raises(UnscopedQueryError):
         run(Incident.objects.all())
+
+
+@pytest.mark.django_db
+def test_break_glass_accesses_are_fenced_and_the_policy_reads_them(
+    incident, user_with_role, client_for
+):
+    from passerelle.sharing import services as sharing_services
+
+    colleague = user_with_role("case_worker")
+    sharing_services.open_break_glass(colleague, incident, reason="x" * 40, hours=2)
+    with pytest.raises(UnscopedQueryError):
+        list(BreakGlass.objects.all())
+    with pytest.raises(UnscopedQueryError):
+        colleague.break_glass.count()  # the reverse relation uses the guarded manager too
+    admin = client_for(user_with_role("org_admin"))
+    assert admin.get("/sharing/break-glass/").status_code == 200  # scoped by the policy
 
 
 @pytest.mark.django_db

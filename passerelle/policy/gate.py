@@ -176,11 +176,8 @@ def _in_break_glass(user, incident) -> bool:
     cache = _cache.for_user(user)
     cached = cache.get("break_glass")
     if cached is None:
-        cached = set(
-            _model("sharing.BreakGlass")
-            .objects.filter(user=user, expires_at__gt=timezone.now())
-            .values_list("incident_id", flat=True)
-        )
+        own = _model("sharing.BreakGlass").objects.filter(user=user, expires_at__gt=timezone.now())
+        cached = set(_mark_scoped(own).values_list("incident_id", flat=True))  # the user's own
         cache["break_glass"] = cached
     return incident.pk in cached
 

@@ -18,6 +18,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from passerelle.core.fields import EncryptedTextField
+from passerelle.core.guard import GuardedManager
 from passerelle.core.models import BaseModel
 from passerelle.incidents.models import DataCategory
 from passerelle.policy.gate import in_force_filter
@@ -307,6 +308,8 @@ class BreakGlass(BaseModel):
     )
     reviewed_at = models.DateTimeField(_("reviewed at"), null=True, blank=True)
     review_note = models.CharField(_("review note"), max_length=300, blank=True)
+
+    objects = GuardedManager()  # read through policy.scope / get_or_404 only
 
     class Meta:
         ordering = ["-created_at"]
