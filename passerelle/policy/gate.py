@@ -291,6 +291,21 @@ def in_force_filter(today=None, prefix: str = "") -> dict:
     }
 
 
+def within(area, areas) -> bool:
+    """Is `area` inside one of `areas` (its P-code starts with one of theirs)? The one
+    definition of a protocol's geographic coverage (`Protocol.covers`); `within_q` is its SQL
+    twin. (A request's area only needs to overlap a protocol's: `inforequests`.)"""
+    return area is not None and any(area.pcode.startswith(a.pcode) for a in areas)
+
+
+def within_q(areas, path: str = "area") -> Q:
+    """SQL twin of `within`: rows whose area (at `path`) lies inside one of `areas`."""
+    condition = Q(pk__in=[])
+    for area in areas:
+        condition |= Q(**{f"{path}__pcode__startswith": area.pcode})
+    return condition
+
+
 def live_filter(today=None) -> dict:
     """Filter arguments for disclosures in effect now: not withdrawn, within retention,
     under a protocol in force. The one definition of "live" (lists use it too)."""
@@ -670,9 +685,7 @@ def aggregate_scope(user, purpose: str):
         k = max(k, protocol.k_threshold)
         if not categories:
             continue
-        in_areas = Q(pk__in=[])
-        for area in protocol.areas.all():
-            in_areas |= Q(area__pcode__startswith=area.pcode)
+        in_areas = within_q(protocol.areas.all())
         condition |= Q(owner_id__in=owners, data_category__in=categories) & in_areas
         used.append(protocol)
     with unscoped():

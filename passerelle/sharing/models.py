@@ -21,7 +21,7 @@ from passerelle.core.fields import EncryptedTextField
 from passerelle.core.guard import GuardedManager
 from passerelle.core.models import BaseModel
 from passerelle.incidents.models import DataCategory
-from passerelle.policy.gate import in_force_filter
+from passerelle.policy.gate import in_force_filter, within
 from passerelle.policy.purposes import Purpose
 
 
@@ -122,7 +122,7 @@ class Protocol(BaseModel):
         )
 
     def covers(self, area) -> bool:
-        return any(area.pcode.startswith(a.pcode) for a in self.areas.all())
+        return within(area, self.areas.all())  # the policy's one definition of coverage
 
     def party_roles(self, organisation) -> set[str]:
         return {p.role for p in self.parties.all() if p.organisation_id == organisation.pk}

@@ -224,3 +224,21 @@ def test_the_can_tag_answers_for_any_family(org, other_org, user_with_role):
     )
     context = Context({"user": admin, "own": own, "foreign": foreign, "org": org})
     assert template.render(context) == "True False True"
+
+
+@hsettings(
+    max_examples=30,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(data=st.data())
+def test_protocol_coverage_is_one_rule_in_python_and_sql(areas, data):
+    from passerelle.geography.models import Area
+    from passerelle.policy.gate import within, within_q
+
+    every = list(Area.objects.order_by("pcode"))
+    chosen = data.draw(st.lists(st.sampled_from(every), max_size=3))
+    rows = Area.objects.filter(parent__isnull=False).select_related("parent")
+    in_sql = set(rows.filter(within_q(chosen, path="parent")).values_list("pk", flat=True))
+    in_python = {a.pk for a in rows if within(a.parent, chosen)}
+    assert in_sql == in_python
