@@ -102,10 +102,6 @@ def _get(public_id) -> Pathway:
     )
 
 
-def _may_manage(user) -> bool:
-    return policy.can(user, "servicemap.manage")
-
-
 @policy.permission("service.view")
 def pathway_list(request):
     """Areas × situations: the pathway drawn (with its gaps), the one inherited from a larger
@@ -160,7 +156,6 @@ def pathway_list(request):
             "needs": needs,
             "rows": rows,
             "drawn": len(drawn),
-            "may_manage": _may_manage(request.user),
         },
     )
 
@@ -174,7 +169,6 @@ def pathway_detail(request, public_id):
         {
             "pathway": pathway,
             "steps": step_views(pathway),
-            "may_manage": _may_manage(request.user),
             "languages": settings.LANGUAGES,
         },
     )
