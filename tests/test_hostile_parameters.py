@@ -29,11 +29,13 @@ from passerelle.coordination.tests.training_fixtures import make_training
 from passerelle.core.params import int_param, local_path
 from passerelle.directory.models import ActorProfile, FocalPoint, Objective, ThematicArea
 from passerelle.incidents import services as incident_services
+from passerelle.incidents.tests.factories import incident_factory
 from passerelle.policy.purposes import Purpose
 from passerelle.policy.roles import ROLES
 from passerelle.referrals.models import NeedKind, Pathway
 from passerelle.referrals.services import create_referral
 from passerelle.referrals.tests.factories import service_factory
+from passerelle.sharing import services as sharing_services
 from passerelle.sharing.tests.factories import protocol_factory
 
 pytestmark = pytest.mark.django_db
@@ -73,6 +75,8 @@ RECORD_OF = {
     "directory:focal_point_edit": "focal_point",
     "directory:focal_point_end": "focal_point",
     "directory:profile_edit": "profile",
+    "sharing:received_detail": "received",
+    "sharing:revoke": "received",
     "referrals:detail": "referral",
     "referrals:move": "referral",
     "referrals:follow_up": "referral",
@@ -103,7 +107,7 @@ def _record_for(name: str) -> str | None:
 
 
 @pytest.fixture
-def powerful(org, other_org, monitor, incident, person, areas):
+def powerful(org, other_org, monitor, incident, person, areas, user_with_role):
     """A user holding every role of `org`, named on its incident, and one record of each kind
     a page names by public id."""
     user = UserFactory(username="drc.everything")
@@ -171,6 +175,16 @@ def powerful(org, other_org, monitor, incident, person, areas):
     )
     records["pathway"] = Pathway.objects.create(area=areas["ML07"], need=NeedKind.GBV_SURVIVOR)
     records["profile"] = ActorProfile.objects.create(organisation=org)
+    partner_monitor = user_with_role("monitor", other_org)
+    shared = incident_factory(partner_monitor, area=areas["ML0701"], classification=2)
+    records["received"] = sharing_services.share_incident(
+        user_with_role("org_admin", other_org),
+        shared,
+        protocol=records["protocol"],
+        recipient=org,
+        purpose=Purpose.ANALYSIS,
+        level=2,
+    )
     records["referral"] = create_referral(
         user, person, records["service"], level=2, summary="Soutien psychosocial"
     )
