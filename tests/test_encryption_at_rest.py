@@ -523,3 +523,57 @@ def test_break_glass_reasons_are_sealed_and_shown_to_the_reviewer_only(
     outsider = client_for(user_with_role("org_admin", other_org)).get(url)
     assert outsider.status_code == 200 and "Xylophonia" not in outsider.content.decode()
     assert client_for(user_with_role("viewer")).get(url).status_code in (403, 404)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_migration_encrypts_rows_written_before_and_reverses():
+    """sharing/0003 run for real: a reason written in clear under 0002 is encrypted by the
+    migration, decrypted back by its reverse, and encrypted again (idempotent forward)."""
+    import datetime as dt
+
+    from django.db.migrations.executor import MigrationExecutor
+    from django.utils import timezone
+
+    from passerelle.accounts.tests.factories import MembershipFactory, UserFactory
+    from passerelle.geography.loader import load_mali
+    from passerelle.sharing.models import BreakGlass
+    from passerelle.vocabularies.loader import sync_terms
+
+    sync_terms(Term)  # an earlier transactional test may have flushed them
+    load_mali()
+    org = Organisation.objects.create(name="Migration testers", acronym="MT", type="nngo")
+    monitor = UserFactory(username="mt.monitor")
+    MembershipFactory(user=monitor, organisation=org, role="monitor")
+    incident = incident_factory(monitor, organisation=org)
+
+    before, after = (
+        [("sharing", "0002_disclosure_indexes")],
+        [("sharing", "0003_encrypt_break_glass_reasons")],
+    )
+    clear = "Orientation urgente vers l'abri de Xylophonia ce soir."
+    executor = MigrationExecutor(connection)
+    executor.migrate(before)
+    try:
+        old = executor.loader.project_state(before).apps.get_model("sharing", "BreakGlass")
+        row = old.objects.create(
+            user_id=monitor.pk,
+            incident_id=incident.pk,
+            organisation_id=incident.owner_id,
+            reason=clear,
+            expires_at=timezone.now() + dt.timedelta(hours=1),
+        )
+        assert _column("sharing_breakglass", "reason") == [clear]
+
+        executor = MigrationExecutor(connection)
+        executor.migrate(after)
+        _sealed_in_column("sharing_breakglass", "reason", "Xylophonia")
+        with unscoped():
+            assert BreakGlass.objects.get(pk=row.pk).reason.reveal() == clear
+
+        executor = MigrationExecutor(connection)
+        executor.migrate(before)
+        assert _column("sharing_breakglass", "reason") == [clear]
+    finally:
+        executor = MigrationExecutor(connection)
+        executor.migrate(executor.loader.graph.leaf_nodes())
+    _sealed_in_column("sharing_breakglass", "reason", "Xylophonia")
