@@ -518,8 +518,12 @@ def test_break_glass_reasons_are_sealed_and_shown_to_the_reviewer_only(
     _sealed_in_column("sharing_breakglass", "reason", "Xylophonia")
 
     url = reverse("sharing:break_glass_list")
-    page = client_for(user_with_role("org_admin")).get(url).content.decode()
+    reviewer = user_with_role("org_admin")
+    page = client_for(reviewer).get(url).content.decode()
     assert BREAK_GLASS_REASON in page and "[protected]" not in page
+    read = AuditEvent.objects.get(action="breakglass.read", actor=reviewer)
+    assert read.organisation == incident.owner and read.level == 3
+    assert "Xylophonia" not in str(read.detail)
     outsider = client_for(user_with_role("org_admin", other_org)).get(url)
     assert outsider.status_code == 200 and "Xylophonia" not in outsider.content.decode()
     assert client_for(user_with_role("viewer")).get(url).status_code in (403, 404)

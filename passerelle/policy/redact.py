@@ -95,16 +95,30 @@ def redact_record(user, obj, *, audit_reads: bool = True) -> Redacted:
     return Redacted(obj, values, set(table) - set(values), level)
 
 
-def open_notes(user, rows, *names: str, action: str):
+def open_notes(user, rows, *names: str, action: str, audit_as: str | None = None):
     """Rows listed under `action` (already scoped by the policy for `user`) with their sealed
     free-text fields opened, for lists whose action grants the level of those notes: the
-    break-glass reasons shown to the reviewing administrator."""
+    break-glass reasons shown to the reviewing administrator. With `audit_as`, the read of
+    these level-3 notes is audited once, in the log of each organisation the rows belong to
+    (rows with an `organisation_id`)."""
     from django.core.exceptions import PermissionDenied
 
-    from .gate import can
+    from .gate import can, organisations
 
     if not can(user, action):
         raise PermissionDenied
+    if audit_as:
+        listed = list(rows)  # evaluated once: the opened rows below reuse the result
+        if listed:
+            ids = {row.organisation_id for row in listed}
+            audit.record_each(
+                user,
+                audit_as,
+                None,
+                organisations=[o for o in organisations(user, action) if o.pk in ids],
+                level=3,
+                detail={"records": [str(row.public_id) for row in listed]},
+            )
     return OpenedRows(rows, *names)
 
 

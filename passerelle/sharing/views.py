@@ -275,7 +275,13 @@ def break_glass_list(request):
         qs = qs.filter(reviewed_at__isnull=True)
     page = Paginator(qs, settings.PASSERELLE_PAGE_SIZE).get_page(request.GET.get("page"))
     # The reasons are sealed; the policy opens them for the reviewing administrator.
-    rows = policy.open_notes(request.user, page.object_list, "reason", action="breakglass.review")
+    rows = policy.open_notes(
+        request.user,
+        page.object_list,
+        "reason",
+        action="breakglass.review",
+        audit_as="breakglass.read",
+    )
     return render(
         request,
         "sharing/break_glass_list.html",
