@@ -126,7 +126,7 @@ def _pages(client, records):
         response = client.get(url)
         if response.status_code == 200:
             pages[route.name] = _text(response)
-    pages["incidents:person_search"] = client.get(
+    pages["incidents:person_search"] = client.post(  # searched by POST (no name in a URL)
         reverse("incidents:person_search"), {"name": IDENTITY["full_name"].upper()}
     ).content.decode()
     return pages
