@@ -22,6 +22,9 @@ from django.db.models import Q
 from django.http import Http404
 from django.utils.translation import gettext as _
 
+from passerelle.core import audit
+from passerelle.core.guard import unscoped
+
 from . import intelligence
 from .gate import _model, audit_refusal, organisations
 from .purposes import FORBIDDEN, Purpose, forbidden_reason
@@ -122,7 +125,20 @@ def get_request_or_404(user, public_id):
     )
     request = found.first()
     if request is None:
-        audit_refusal(user, "request.view", None, reason=f"request {public_id}")
+        # The refusal goes to the log of the organisations the request concerns (when it
+        # exists), so that their administrators see who tried; the answer stays a plain 404.
+        with unscoped():
+            known = (
+                _model("inforequests.Request")
+                .objects.filter(public_id=public_id)
+                .select_related("asker", "addressee")
+                .first()
+            )
+        owners = [known.asker, known.addressee] if known is not None else [None]
+        for owner in owners:
+            audit_refusal(
+                user, "request.view", known, reason=f"request {public_id}", organisation=owner
+            )
         raise Http404
     return request
 
@@ -150,6 +166,17 @@ def request_texts(user, request) -> dict:
     texts = {"body": reveal(request.body)}
     if sees_answer(user, request):
         texts["answer"] = reveal(request.answer)
+        if (request.answer_level or 0) >= 3 and texts["answer"]:
+            # a confidential answer (case details) is a level-3 read: audited, under the
+            # addressee that gave it
+            audit.record(
+                user,
+                "request.read",
+                request,
+                organisation=request.addressee,
+                level=request.answer_level,
+                detail={"fields": ["answer"]},
+            )
     return texts
 
 

@@ -69,3 +69,43 @@ def test_an_earlier_answer_is_copied_in_clear_and_sealed_again(world, ask, detai
     again.refresh_from_db()
     assert again.answer.reveal() == ANSWERED
     assert again.answer.token != detailed.answer.token  # bound to its own row
+
+
+def _events(action, organisation):
+    from passerelle.core.models import AuditEvent
+
+    return AuditEvent.objects.filter(action=action, organisation=organisation)
+
+
+def test_opening_a_confidential_answer_is_audited_under_the_addressee(
+    world, ask, protocol, disclose, client_for
+):
+    request = ask(level=3, data_category="hr", subject="Cas de VBG à Ansongo", body=ASKED)
+    services.answer_request(
+        world["fp"],
+        request,
+        answer=ANSWERED,
+        answer_level=3,
+        disclosures=[disclose(protocol, world["hrd"])],
+    )
+    before = _events("request.read", world["unhcr"]).count()
+    page = client_for(world["asker"]).get(f"/requests/{request.public_id}/").content.decode()
+    assert "Zorbalandia" in page
+    reads = _events("request.read", world["unhcr"])
+    assert reads.count() == before + 1
+    assert reads.last().actor == world["asker"] and reads.last().level == 3
+
+
+def test_a_detailed_answer_below_level_3_is_not_a_confidential_read(world, detailed, client_for):
+    client_for(world["asker"]).get(f"/requests/{detailed.public_id}/")
+    assert not _events("request.read", world["unhcr"]).exists()
+
+
+def test_an_outsider_refused_a_request_is_seen_in_both_organisations_logs(
+    world, detailed, client_for
+):
+    response = client_for(world["outsider"]).get(f"/requests/{detailed.public_id}/")
+    assert response.status_code == 404
+    for organisation in (world["hrd"], world["unhcr"]):
+        refused = _events("access.refused", organisation).filter(actor=world["outsider"])
+        assert refused.exists(), organisation
