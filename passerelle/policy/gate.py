@@ -511,14 +511,19 @@ def _shared_terms(user, org, role_level: int, base: int, prefix: str, incident_r
 
 def _receives_shares(user, org_id: int) -> bool:
     """Has anything been shared with this organisation (and not withdrawn)? Once per request."""
-    cache = _cache.for_user(user).setdefault("receives", {})
-    if org_id not in cache:
-        cache[org_id] = (
+    cache = _cache.for_user(user)
+    receiving = cache.get("receives")
+    if receiving is None:
+        # one query for every organisation of the user, not one per organisation
+        org_ids = {m.organisation_id for m in memberships(user)}
+        receiving = cache["receives"] = set(
             _model("sharing.Disclosure")
-            .objects.filter(recipient_id=org_id, revoked_at__isnull=True)
-            .exists()
+            .objects.filter(recipient_id__in=org_ids, revoked_at__isnull=True)
+            .order_by()
+            .values_list("recipient_id", flat=True)
+            .distinct()
         )
-    return cache[org_id]
+    return org_id in receiving
 
 
 def _consented(level: int, incident_ref: str) -> Q:

@@ -25,6 +25,7 @@ from django.utils.translation import gettext as _
 from passerelle.core import audit
 from passerelle.core.guard import unscoped
 
+from . import cache as _cache
 from . import intelligence
 from .gate import _model, audit_refusal, organisations
 from .purposes import FORBIDDEN, Purpose, forbidden_reason
@@ -63,10 +64,21 @@ def _org_ids(user, action: str = "request.view") -> set[int]:
 
 
 def _family_ids(user) -> set[int]:
-    family = set()
-    for org in organisations(user, "request.view"):
-        family |= sisters(org)
-    return family
+    """`sisters` of every organisation in which the user reads requests, in one query (once
+    per request)."""
+    cache = _cache.for_user(user)
+    if "request_family" not in cache:
+        orgs = organisations(user, "request.view")
+        family = {o.pk for o in orgs} | {o.parent_id for o in orgs if o.parent_id}
+        roots = {o.parent_id or o.pk for o in orgs}
+        if roots:
+            family |= set(
+                _model("accounts.Organisation")
+                .objects.filter(parent_id__in=roots)
+                .values_list("pk", flat=True)
+            )
+        cache["request_family"] = family
+    return cache["request_family"]
 
 
 # The rules of the requests family (registered by inforequests/policy_rules.py): each gives

@@ -281,6 +281,8 @@ def referral_list(request, box: str = "received"):
         )
     )
     page = Paginator(qs, settings.PASSERELLE_PAGE_SIZE).get_page(request.GET.get("page"))
+    # what a disclosure gives on the incidents of other organisations: two queries per page
+    policy.prefetch_shared(request.user, [r.person.incident for r in page.object_list])
     rows = [
         {"referral": r, "view": policy.redact_referral(request.user, r, audit_reads=False)}
         for r in page.object_list
