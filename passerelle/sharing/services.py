@@ -255,7 +255,9 @@ def suspend_protocol(actor, protocol: Protocol, *, reason: str) -> Protocol:
         "protocol.suspend",
         protocol,
         organisations=_party_organisations(protocol),
-        detail={"reason": protocol.status_note},
+        # The reason is free text, kept on the protocol (shown to its readers); the audit log
+        # keeps its length only: no user-typed text goes into an audit event's detail.
+        detail={"reason_length": len(protocol.status_note)},
     )
     recipients = set(
         protocol.disclosures.filter(revoked_at__isnull=True).values_list("recipient_id", flat=True)
