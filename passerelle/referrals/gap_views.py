@@ -1,8 +1,10 @@
 """Pages for the response-gap analysis and the service map.
 
-The gap figures come from `gaps.build`, which counts only what `policy.aggregate_scope` allows
-and protects small cells; these views parse filters, ask, and render (HTML, XLSX, and the
-cercle boundaries for the map, simplified and rounded so that the page stays light).
+The gap figures come from `gaps.build`, which counts only what `policy.aggregate_scope` allows,
+protects small cells and, when partners' records are counted, coarsens as
+`disclosure_control.Coarsening` says (the page, the XLSX and the map show the same figures);
+these views parse filters, ask, and render (HTML, XLSX, and the area boundaries for the map,
+simplified and rounded so that the page stays light).
 """
 
 from __future__ import annotations
@@ -321,7 +323,7 @@ def gap_workbook(report) -> bytes:
     sheet.append([_("Region"), region])
     sheet.append([])
     header = [
-        _("Cercle"),
+        report.level_label,
         _("P-code"),
         _("Region"),
         *(str(label) for _key, label in report.measures),
@@ -339,7 +341,7 @@ def gap_workbook(report) -> bytes:
             [
                 row.label,
                 row.key,
-                row.area.parent.name if row.area and row.area.parent else "",
+                row.area.parent.name if row.area and row.area.parent and row.level == 2 else "",
                 *(_shown(c) for c in row.cells),
                 _median_shown(row.median_days, row.median_hidden),
                 ", ".join(row.needed_missing_labels()),
@@ -379,6 +381,26 @@ def gap_workbook(report) -> bytes:
             % {"k": report.k}
         ]
     )
+    if report.rounded:
+        sheet.append(
+            [
+                _(
+                    "Partners' records are counted: every number is rounded to a multiple of "
+                    "%(k)s, totals add up the numbers shown, medians are in whole days."
+                )
+                % {"k": report.k}
+            ]
+        )
+    if report.widened:
+        sheet.append(
+            [
+                _(
+                    "Partners' records are counted over whole quarters only: the period asked "
+                    "was %(start)s – %(end)s."
+                )
+                % {"start": report.asked[0].isoformat(), "end": report.asked[1].isoformat()}
+            ]
+        )
     sheet.column_dimensions["A"].width = 28
     for letter in "DEFGHIJ":
         sheet.column_dimensions[letter].width = 14
@@ -409,6 +431,8 @@ def gap_xlsx(request):
             "k": report.k,
             "suppressed": report.suppressed,
             "protocols": [p.reference for p in report.protocols],
+            "rounded": report.rounded,
+            "area_level": report.level,
         },
     )
     response = HttpResponse(gap_workbook(report), content_type=XLSX_TYPE)

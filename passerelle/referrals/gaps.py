@@ -11,6 +11,14 @@ the total cannot give them away). A median is shown only where at least k servic
 from were provided; a needed service type is named only where at least k needs for it were
 recorded.
 
+When partners' records are counted (a protocol contributed), the figures must also resist
+differencing, as the aggregate tables do, and `disclosure_control.Coarsening` decides how (the
+same rules, in one place): the period widens to whole quarters, the rows and the region filter
+go no finer than every contributing protocol allows (`Protocol.finest_area_level`: rows per
+region, or one row for the country, instead of per cercle), each column is published by
+`disclosure_control.consistent` (multiples of k, totals summed from the cells shown), and
+medians are whole days, hidden below k cases.
+
 Definitions (an incident belongs to the period when it occurred in [start, end]):
 
 * incidents with survivor needs: incidents with at least one need whose outcome is not "not
@@ -56,7 +64,7 @@ from django.utils.translation import gettext_lazy as _
 
 from passerelle import policy
 from passerelle.geography.models import Area
-from passerelle.sharing.disclosure_control import Cell, protect
+from passerelle.sharing.disclosure_control import Cell, Coarsening
 
 from .models import CORE_SERVICES, Need, Referral, Service, ServiceType
 
@@ -80,6 +88,15 @@ MEASURES = [
     ("provided", _("Services provided")),
 ]
 MEASURE_KEYS = [key for key, _label in MEASURES]
+ABOVE_LABELS = {
+    CERCLE: _("Recorded above cercle level"),
+    Area.Level.REGION: _("Recorded above region level"),
+}
+LEVEL_LABELS = {
+    CERCLE: _("Cercle"),
+    Area.Level.REGION: _("Region"),
+    Area.Level.COUNTRY: _("Country"),
+}
 
 
 # --------------------------------------------------------------------------- SQL helpers
@@ -200,10 +217,11 @@ class CoverageRow:
     services: int  # active services of any type serving the cercle
 
 
-def cercles(region: Area | None = None):
-    """The cercles (of a region), with their region; boundaries are not loaded (heavy)."""
+def cercles(region: Area | None = None, level: int = CERCLE):
+    """The cercles (of a region), with their region; boundaries are not loaded (heavy).
+    `level`: the areas of another level instead (regions, the country)."""
     qs = (
-        Area.objects.filter(level=CERCLE)
+        Area.objects.filter(level=level)
         .select_related("parent")
         .defer("geometry", "parent__geometry")
         .order_by("pcode")
@@ -246,10 +264,13 @@ class GapRow:
     median_days: float | None = None  # None: not shown (none, or fewer than k services)
     median_hidden: bool = False  # services were provided, but fewer than k: not shown
     needed_missing: list = field(default_factory=list)  # ServiceType values
+    level: int = CERCLE  # the level of the rows' areas
 
     @property
     def label(self) -> str:
-        return self.area.name if self.area is not None else str(_("Recorded above cercle level"))
+        if self.area is not None:
+            return self.area.name
+        return str(ABOVE_LABELS.get(self.level, ABOVE_LABELS[CERCLE]))
 
     def cell(self, measure: str) -> Cell:
         return self.cells[MEASURE_KEYS.index(measure)]
@@ -269,8 +290,17 @@ class GapReport:
     median_days: float | None
     median_hidden: bool
     protocols: list = field(default_factory=list)
+    level: int = CERCLE  # rows per cercle; per region or country when a protocol says so
+    rounded: bool = False  # partners' records counted: multiples of k, totals of the cells
+    widened: bool = False  # the period asked was widened to whole quarters
+    region_limited: bool = False  # the region asked is finer than a protocol allows
+    asked: tuple = ()  # (start, end) as asked, before widening
 
     measures = MEASURES
+
+    @property
+    def level_label(self) -> str:
+        return str(LEVEL_LABELS.get(self.level, LEVEL_LABELS[CERCLE]))
 
     @property
     def suppressed(self) -> int:
@@ -294,10 +324,14 @@ class Facts:
 def scoped_incidents(user, start: dt.date, end: dt.date, region: Area | None = None):
     """(incidents the user may count for analysis in the period and region, k, protocols)."""
     queryset, k, protocols = policy.aggregate_scope(user, PURPOSE)
+    return _narrow(queryset, start, end, region), k, protocols
+
+
+def _narrow(queryset, start: dt.date, end: dt.date, region: Area | None):
     queryset = queryset.filter(occurred_on__gte=start, occurred_on__lte=end)
     if region is not None:
         queryset = queryset.filter(area__pcode__startswith=region.pcode)
-    return queryset, k, protocols
+    return queryset
 
 
 def facts(queryset, cercle_pcodes) -> Facts:
@@ -369,20 +403,18 @@ def facts(queryset, cercle_pcodes) -> Facts:
     return result
 
 
-def _median(n: int, value, k: int) -> tuple[float | None, bool]:
-    """(median shown or None, hidden because fewer than k)."""
-    if not n:
-        return None, False
-    if n < k:
-        return None, True
-    return round(float(value), 1), False
-
-
 def build(user, *, start: dt.date, end: dt.date, region: Area | None = None) -> GapReport:
     """The response-gap table for the period [start, end], one row per cercle (of `region`,
-    default the whole country), protected for publication at level 1."""
-    queryset, k, protocols = scoped_incidents(user, start, end, region)
-    areas = list(cercles(region))
+    default the whole country), protected for publication at level 1. When partners' records
+    are counted, coarsened as `Coarsening` says (period, areas, rounding, medians)."""
+    asked = (start, end)
+    scope, k, protocols = policy.aggregate_scope(user, PURPOSE)
+    coarsening = Coarsening.for_protocols(protocols, k)
+    start, end = coarsening.dates(start, end)
+    asked_region, region = region, coarsening.area(region)
+    level = coarsening.area_level(CERCLE)
+    queryset = _narrow(scope, start, end, region)
+    areas = list(cercles(region, level))
     pcodes = [a.pcode for a in areas]
     found = facts(queryset, pcodes)
 
@@ -398,10 +430,9 @@ def build(user, *, start: dt.date, end: dt.date, region: Area | None = None) -> 
     # Each measure is a one-column table: protect it on its own.
     columns = {}
     for measure in MEASURE_KEYS:
-        table = protect(
-            keys, ["n"], {(key, "n"): located[measure].get(key, 0) for key in keys}, k=k
+        columns[measure] = coarsening.publish(
+            keys, ["n"], {(key, "n"): located[measure].get(key, 0) for key in keys}
         )
-        columns[measure] = table
 
     served = presence(areas)
     by_pcode = {a.pcode: a for a in areas}
@@ -412,7 +443,9 @@ def build(user, *, start: dt.date, end: dt.date, region: Area | None = None) -> 
     rows = []
     for i, key in enumerate(keys):
         # Above cercle level, rows of several regions are merged: no median for them.
-        median, hidden = _median(*found.medians.get(key, (0, None)), k) if key else (None, False)
+        median, hidden = (
+            coarsening.median(*found.medians.get(key, (0, None))) if key else (None, False)
+        )
         served_here = served[key].by_type if key else {}
         rows.append(
             GapRow(
@@ -424,9 +457,10 @@ def build(user, *, start: dt.date, end: dt.date, region: Area | None = None) -> 
                 needed_missing=[
                     t for t in ServiceType.values if t in needed[key] and t not in served_here
                 ],
+                level=level,
             )
         )
-    total_median, total_hidden = _median(*found.total_median, k)
+    total_median, total_hidden = coarsening.median(*found.total_median)
     return GapReport(
         start=start,
         end=end,
@@ -437,6 +471,11 @@ def build(user, *, start: dt.date, end: dt.date, region: Area | None = None) -> 
         median_days=total_median,
         median_hidden=total_hidden,
         protocols=protocols,
+        level=level,
+        rounded=coarsening.partners,
+        widened=(start, end) != asked,
+        region_limited=region != asked_region,
+        asked=asked,
     )
 
 

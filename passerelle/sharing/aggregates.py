@@ -9,7 +9,9 @@ dates are widened to whole quarters (whole years for a yearly table) and it is p
 totals summed from the published cells), so no two such tables differ by 1 to k−1 anywhere.
 When suppression would hide more than `MAX_SUPPRESSED_SHARE` of the non-zero cells, periods
 and then areas are coarsened (month → quarter → year; cercle → region → country) and the
-table is built again.
+table is built again. With partners' records, areas are also grouped no finer than every
+contributing protocol allows (`Protocol.finest_area_level`); `disclosure_control.Coarsening`
+decides all of this, for the response-gap figures too.
 """
 
 from __future__ import annotations
@@ -26,7 +28,9 @@ from passerelle.geography.models import Area
 from passerelle.incidents.models import DataCategory, Sex, VictimCount
 from passerelle.vocabularies.models import Term
 
-from .disclosure_control import ProtectedTable, consistent, protect, round_to
+from .disclosure_control import Coarsening, ProtectedTable, consistent, protect, widen
+
+__all__ = ["AggregateResult", "build", "tabulate", "widen"]
 
 MAX_SUPPRESSED_SHARE = 0.3
 PERIODS = ("month", "quarter", "year")
@@ -49,6 +53,8 @@ class AggregateResult:
     date_from: dt.date | None = None  # as counted (widened to whole quarters for partners)
     date_to: dt.date | None = None
     widened: bool = False
+    # the areas asked were finer than a contributing protocol allows (`finest_area_level`)
+    area_limited: bool = False
     # organisations whose records were counted (their audit logs record the table)
     owners: list = field(default_factory=list)
 
@@ -59,21 +65,6 @@ class AggregateResult:
     def lines(self):
         """(label, cells, total) per row, for templates."""
         return list(zip(self.row_labels, self.table.cells, self.table.row_totals, strict=True))
-
-
-def widen(date_from: dt.date | None, date_to: dt.date | None, period: str = "quarter"):
-    """The dates widened to whole quarters (whole years for a yearly table): the start to the
-    first day of its quarter, the end to the last day of its quarter. Partners' records are
-    only ever counted over such spans, so two tables never differ by a day or a month."""
-    months = 12 if period == "year" else 3
-    if date_from is not None:
-        first = (date_from.month - 1) // months * months + 1
-        date_from = dt.date(date_from.year, first, 1)
-    if date_to is not None:
-        last = ((date_to.month - 1) // months + 1) * months
-        following = dt.date(date_to.year + last // 12, last % 12 + 1, 1)
-        date_to = following - dt.timedelta(days=1)
-    return date_from, date_to
 
 
 def _period_key(month: dt.date, period: str) -> str:
@@ -220,11 +211,13 @@ def build(
     if rows not in DIMENSIONS or columns not in DIMENSIONS or rows == columns:
         raise ValueError("two different dimensions")
     queryset, k, protocols = policy.aggregate_scope(user, purpose)
-    widened = False
-    if protocols:  # partners' records are counted: whole quarters only
-        wide = widen(date_from, date_to, period)
-        widened = wide != (date_from, date_to)
-        date_from, date_to = wide
+    # Partners' records are counted: whole quarters, areas no finer than the protocols allow.
+    coarsening = Coarsening.for_protocols(protocols, k)
+    wide = coarsening.dates(date_from, date_to, period)
+    widened = wide != (date_from, date_to)
+    date_from, date_to = wide
+    asked_level = area_level
+    area_level = area_level_allowed = coarsening.area_level(area_level)
     if data_category:
         queryset = queryset.filter(data_category=data_category)
     if date_from:
@@ -254,8 +247,9 @@ def build(
         area_level=area_level,
         k=k,
         coarsened=coarsened,
+        area_limited=asked_level > area_level_allowed,
         protocols=protocols,
-        incidents=round_to(queryset.count(), k) if protocols else queryset.count(),
+        incidents=coarsening.count(queryset.count()),
         date_from=date_from,
         date_to=date_to,
         widened=widened,

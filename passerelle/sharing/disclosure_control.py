@@ -18,18 +18,26 @@ published values.
 differencing with any other table (used when partners' records are counted): small cells
 hidden, the others rounded to multiples of k, totals summed from the published cells only.
 
+`Coarsening` is the one place that decides how a statistic is coarsened when partners'
+records are counted (aggregate tables, response gaps and their exports and maps): dates
+widened to whole quarters, areas no finer than every contributing protocol allows, counts
+published by `consistent`, medians over fewer than k cases hidden.
+
 Pure Python, no database access. `ProtectedTable.suppressed_share` tells the caller when to
 coarsen the table (admin2 → admin1, month → quarter → year) and try again.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import heapq
 from dataclasses import dataclass
 
 from django.utils.translation import gettext_lazy as _
 
 DEFAULT_K = 5
+# Finest area level (admin 2, cercle) when no protocol restricts it.
+FINEST_AREA_LEVEL = 2
 
 # Kinds of cells of the extended table, in increasing order of cost when chosen as complement.
 _INTERIOR, _MARGIN, _GRAND = 0, 1, 2
@@ -313,3 +321,86 @@ def consistent(rows: list, columns: list, counts: dict[tuple, int], k: int = DEF
         k=k,
         rounding=k,
     )
+
+
+def widen(date_from: dt.date | None, date_to: dt.date | None, period: str = "quarter"):
+    """The dates widened to whole quarters (whole years for a yearly table): the start to the
+    first day of its quarter, the end to the last day of its quarter. Partners' records are
+    only ever counted over such spans, so two tables never differ by a day or a month."""
+    months = 12 if period == "year" else 3
+    if date_from is not None:
+        first = (date_from.month - 1) // months * months + 1
+        date_from = dt.date(date_from.year, first, 1)
+    if date_to is not None:
+        last = ((date_to.month - 1) // months + 1) * months
+        following = dt.date(date_to.year + last // 12, last % 12 + 1, 1)
+        date_to = following - dt.timedelta(days=1)
+    return date_from, date_to
+
+
+@dataclass(frozen=True)
+class Coarsening:
+    """How a statistic is published, given the protocols whose partners' records it counts.
+
+    Without protocols (only the user's own records) the figures are exact: small cells and
+    their complements are suppressed by `protect`, dates and areas are as asked. With
+    protocols, every figure must resist differencing with any other figure asked with other
+    filters: dates widen to whole quarters, areas (grouping and filters) go no finer than the
+    coarsest `finest_area_level` of the contributing protocols, counts are published by
+    `consistent` (multiples of k, totals summed from the published cells), and a median over
+    fewer than k cases is hidden (as it is for one's own records)."""
+
+    k: int = DEFAULT_K
+    partners: bool = False
+    finest_area_level: int = FINEST_AREA_LEVEL
+
+    @classmethod
+    def for_protocols(cls, protocols, k: int = DEFAULT_K) -> Coarsening:
+        protocols = list(protocols)
+        finest = min(
+            [FINEST_AREA_LEVEL]
+            + [getattr(p, "finest_area_level", FINEST_AREA_LEVEL) for p in protocols]
+        )
+        return cls(k=k, partners=bool(protocols), finest_area_level=finest)
+
+    def dates(self, date_from, date_to, period: str = "quarter"):
+        """(date_from, date_to) to count over: whole quarters (years) when partners count."""
+        if not self.partners:
+            return date_from, date_to
+        return widen(date_from, date_to, period)
+
+    def area_level(self, level: int) -> int:
+        """The level to group or filter areas at: no finer than the protocols allow."""
+        return min(level, self.finest_area_level) if self.partners else level
+
+    def area(self, area):
+        """An area filter made no finer than allowed: its ancestor at the allowed level
+        (None when that is the whole country, i.e. no filter). Needs `level` and `parent`."""
+        if area is None or not self.partners:
+            return area
+        allowed = self.finest_area_level
+        while area is not None and area.level > allowed:
+            area = area.parent
+        if area is not None and area.level == 0:
+            return None
+        return area
+
+    def publish(self, rows: list, columns: list, counts: dict[tuple, int]) -> ProtectedTable:
+        """The table as it may be shown: `consistent` with partners, else `protect`."""
+        if self.partners:
+            return consistent(rows, columns, counts, k=self.k)
+        return protect(rows, columns, counts, k=self.k)
+
+    def count(self, n: int) -> int:
+        """A single count shown outside a table (e.g. incidents counted)."""
+        return round_to(n, self.k) if self.partners else n
+
+    def median(self, n: int, value) -> tuple[float | None, bool]:
+        """(median to show or None, hidden because computed over fewer than k cases)."""
+        if not n or value is None:
+            return None, False
+        if n < self.k:
+            return None, True
+        if self.partners:  # whole days: no decimals telling an even from an odd count
+            return float(round(float(value))), False
+        return round(float(value), 1), False

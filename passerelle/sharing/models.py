@@ -88,6 +88,19 @@ class Protocol(BaseModel):
         validators=[MinValueValidator(2), MaxValueValidator(50)],
         help_text=_("Aggregate cells below this count are suppressed."),
     )
+    finest_area_level = models.PositiveSmallIntegerField(
+        _("finest area in statistics"),
+        choices=[
+            (0, _("Country (admin 0)")),
+            (1, _("Region (admin 1)")),
+            (2, _("Cercle (admin 2)")),
+        ],
+        default=2,
+        help_text=_(
+            "Statistics that count the partners' records are grouped and filtered by areas no "
+            "finer than this level."
+        ),
+    )
     areas = models.ManyToManyField(
         "geography.Area",
         verbose_name=_("geographic scope"),
@@ -265,6 +278,8 @@ class Disclosure(BaseModel):
         _("why withdrawn"), max_length=12, choices=Revocation.choices, blank=True
     )
     note = models.CharField(_("note"), max_length=300, blank=True)
+
+    objects = GuardedManager()  # read through policy.scope / get_or_404, services unscoped()
 
     class Meta:
         ordering = ["-created_at", "-id"]

@@ -60,6 +60,15 @@ class ProtocolForm(forms.Form):
         initial=5,
         help_text=Protocol._meta.get_field("k_threshold").help_text,
     )
+    finest_area_level = forms.TypedChoiceField(
+        label=_("Finest area in statistics"),
+        choices=Protocol._meta.get_field("finest_area_level").choices,
+        coerce=int,
+        required=False,
+        empty_value=Protocol._meta.get_field("finest_area_level").default,
+        initial=Protocol._meta.get_field("finest_area_level").default,
+        help_text=Protocol._meta.get_field("finest_area_level").help_text,
+    )
     areas = AreaMultipleChoiceField(
         label=_("Geographic scope"),
         queryset=Area.objects.filter(level__lte=2).order_by("pcode"),
@@ -76,6 +85,7 @@ class ProtocolForm(forms.Form):
         "valid_until",
         "retention_days",
         "k_threshold",
+        "finest_area_level",
     )
 
     def clean_reference(self):
