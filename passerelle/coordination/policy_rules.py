@@ -2,7 +2,7 @@
 rules themselves are in passerelle/policy/coordination.py."""
 
 from passerelle.policy import coordination as rules
-from passerelle.policy.registry import Family, register
+from passerelle.policy.registry import Family, register, register_action
 
 from .models import ActionPoint, Body, EngagementRisk, Meeting, Training
 
@@ -51,3 +51,24 @@ register(
         related=("provider", "area"),
     )
 )
+
+
+# Actions derived from roles and data, asked by templates with `{% can %}` and by the services.
+def _ends_membership(user, membership) -> bool:
+    """A body's managers end any membership; an organisation withdraws its own."""
+    from passerelle.policy import holds_in
+
+    return holds_in(user, "coordination.manage", membership.organisation_id) or (
+        rules.may_manage_body(user, membership.body)
+    )
+
+
+def _records_trainings(user, obj=None) -> bool:
+    from . import trainings
+
+    return trainings.managed_providers(user).exists()
+
+
+register_action("body.create", lambda user, obj=None: rules.may_create_body(user))
+register_action("membership.end", _ends_membership)
+register_action("training.create", _records_trainings)

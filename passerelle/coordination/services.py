@@ -261,10 +261,7 @@ def set_membership(
 def end_membership(actor, membership: BodyMembership, *, until: dt.date | None = None):
     """End a membership: by the body's managers, or by the organisation itself (withdrawing)."""
     body = membership.body
-    own = membership.organisation_id in {
-        o.pk for o in policy.organisations(actor, "coordination.manage")
-    }
-    if not (own or rules.may_manage_body(actor, body)):
+    if not policy.can(actor, "membership.end", membership):  # coordination/policy_rules.py
         raise _not_permitted(
             actor,
             "coordination.manage",

@@ -172,7 +172,6 @@ def training_list(request):
             "flagged": sum(1 for t in rows if t.pk in flags),
             "table": audience_topic_table(rows),
             "window": window,
-            "may_add": trainings.managed_providers(request.user).exists(),
         },
     )
 

@@ -102,7 +102,6 @@ def index(request):
             "overdue_mine": open_mine.filter(due_on__lt=today).count(),
             "overdue_visible": visible.overdue(today).count(),
             "risks_due": risks_due,
-            "may_create": rules.may_create_body(user),
             "today": today,
         },
     )
@@ -124,7 +123,6 @@ def body_list(request):
             "bodies": bodies.order_by("-active", "kind", "acronym"),
             "kinds": Body.Kind.choices,
             "kind": kind,
-            "may_create": rules.may_create_body(request.user),
         },
     )
 
@@ -185,15 +183,13 @@ def _body_page(request, body, *, membership_form=None, action_form=None, status=
             "body": body,
             "rows": _membership_rows(user, body),
             "children": body.children.all(),
-            "may_manage": may_manage,
-            "reads_meetings": reads_meetings,
-            "keeps_minutes": keeps_minutes,
+            # the buttons ask the bodies family: `{% can "coordination.manage" body %}`,
+            # "coordination.keep_minutes", "coordination.read_meetings", "membership.end"
             "meetings": meetings,
             "action_points": action_points,
             "membership_form": membership_form,
             "action_form": action_form,
             "analyse_for": own_humanitarian,
-            "user_orgs": policy.organisations(user, "coordination.manage"),
             "today": timezone.localdate(),
         },
         status=status,
@@ -691,7 +687,6 @@ def _risk_page(request, risk, *, review_form=None, status=200):
             "reviews": risk.reviews.select_related("reviewed_by"),
             "shared_with": risk.shared_with.all(),
             "guided": services.guided_memberships(risk) if may_manage else [],
-            "may_manage": may_manage,
             "review_form": review_form if may_manage and is_open else None,
             "close_form": RiskCloseForm() if may_manage and is_open else None,
             "today": timezone.localdate(),

@@ -68,10 +68,6 @@ def on_side(queryset, side: str, field: str = "organisation__type"):
     return queryset
 
 
-def _manageable_ids(user) -> set[int]:
-    return set(services.manageable_organisations(user).values_list("pk", flat=True))
-
-
 def _querystring(request, *drop: str) -> str:
     query = request.GET.copy()
     for key in ("page", *drop):
@@ -116,14 +112,12 @@ def index(request):
         queryset = queryset.current().filter(organisation__active=True)
     queryset = queryset.order_by("thematic_area__order", "organisation__acronym", "name", "pk")
     page = Paginator(queryset, settings.PASSERELLE_PAGE_SIZE).get_page(request.GET.get("page"))
-    manageable = _manageable_ids(request.user)
     today = timezone.localdate()
     rows = [
         {
             "fp": fp,
             "deputy": document.deputy_of(fp),
             "status": _status(fp, today),
-            "may_edit": fp.organisation_id in manageable,
         }
         for fp in page.object_list
     ]
@@ -136,7 +130,6 @@ def index(request):
             "rows": rows,
             "past": past,
             "querystring": _querystring(request),
-            "may_add": bool(manageable),
             "tab": "index",
         },
     )
@@ -277,7 +270,6 @@ def objective_list(request):
         "directory/objective_list.html",
         {
             "rows": rows,
-            "may_manage": services.may_manage_directory(request.user),
             "tab": "objectives",
         },
     )
@@ -300,7 +292,6 @@ def _objective_page(request, objective: Objective, note_form=None, status: int =
             "indirect": [c for c in components if c.relevance == "indirect"],
             "questions": [n for n in notes if n.kind == ObjectiveNote.Kind.QUESTION],
             "concerns": [n for n in notes if n.kind == ObjectiveNote.Kind.CONCERN],
-            "may_manage": may_manage,
             "note_form": note_form or (NoteForm() if may_manage else None),
             "tab": "objectives",
         },
@@ -411,7 +402,6 @@ def objective_note_resolve(request, public_id):
 @policy.permission("directory.view")
 def profile_list(request):
     """Every active organisation, the mission's side first, with what it does."""
-    manageable = _manageable_ids(request.user)
     profiles = {
         p.organisation_id: p
         for p in ActorProfile.objects.prefetch_related(
@@ -425,7 +415,6 @@ def profile_list(request):
             {
                 "organisation": organisation,
                 "profile": profiles.get(organisation.pk),
-                "may_edit": organisation.pk in manageable,
             }
         )
     return render(

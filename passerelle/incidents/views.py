@@ -91,6 +91,8 @@ def incident_detail(request, public_id):
     if policy.can(request.user, "incident.verify", incident):
         verify_form = VerificationForm(current=incident.verification_status)
     own = incident.owner in policy.organisations(request.user)
+    # The break-glass button asks the policy (`{% can "breakglass.request" incident %}`): only
+    # a holder in the owning organisation may, so no disclosure ever offers it.
     return render(
         request,
         "incidents/detail.html",
@@ -100,9 +102,6 @@ def incident_detail(request, public_id):
             "persons": persons,
             "verify_form": verify_form,
             "shared": [] if own else policy.live_disclosures(request.user, incident),
-            "may_break_glass": own
-            and record.level < 4
-            and policy.can(request.user, "breakglass.request", incident),
         },
     )
 

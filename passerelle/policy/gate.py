@@ -33,7 +33,7 @@ from passerelle.core.guard import unscoped
 from . import cache as _cache
 from .fields import INCIDENT_FIELDS, PERSON_FIELDS
 from .purposes import FORBIDDEN, ForbiddenPurpose, is_forbidden
-from .registry import Family, Rule, family_of, value_at
+from .registry import Family, Rule, derived, family_of, value_at
 from .roles import ACTION_LEVEL, CLASSIFICATION_INDEPENDENT, ROLES
 
 DEFAULT_K = 5  # the small-cell threshold when no protocol sets a higher one
@@ -378,6 +378,9 @@ def can(user, action: str, obj=None) -> bool:
     `Organisation`: organisation-scoped actions), or on a record of any registered family?"""
     if not memberships(user):
         return False
+    rule = derived(action)
+    if rule is not None:  # an action derived from roles and data (registry.register_action)
+        return bool(rule(user, obj))
     if obj is None:
         return any(action in ROLES[m.role].actions for m in memberships(user))
     if _is_organisation(obj):

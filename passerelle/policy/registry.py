@@ -281,6 +281,29 @@ def family_of(model_or_obj, *, strict: bool = True) -> Family | None:
     return None
 
 
+# --------------------------------------------------------------------------- derived actions
+
+_DERIVED: dict[str, Callable] = {}
+
+
+def register_action(name: str, test: Callable) -> Callable:
+    """Register an action that is not a role's but derived from roles and data, once, where
+    its rule lives: `test(user, obj)` answers `can(user, name, obj)` (obj may be None, an
+    organisation or a record). E.g. "body.create": the user may name a chair for a new body.
+    Templates then ask `{% can "body.create" as allowed %}` instead of receiving a flag."""
+    _DERIVED[name] = test
+    return test
+
+
+def derived(name: str) -> Callable | None:
+    """The test of a derived action (None: not a derived action)."""
+    return _DERIVED.get(name)
+
+
+def derived_actions() -> list[str]:
+    return sorted(_DERIVED)
+
+
 def families() -> list[Family]:
     """Every registered family, once each (docs, tests)."""
     if _PENDING:

@@ -7,7 +7,9 @@
   of the organisation whose record was opened.
 - A **protocol** is read by every `protocol.view` holder; it is changed (`protocol.manage`) by
   a `protocol.manage` holder who drafted it, is a system administrator, or belongs to one of
-  its parties.
+  its parties. Its status decides the steps: `protocol.edit` (a draft), `protocol.activate`
+  (a draft or a suspended protocol), `protocol.suspend` (an active one, by a manager or a
+  signatory of a party).
 
 The sharing app registers these families (sharing/policy_rules.py).
 """
@@ -66,7 +68,36 @@ MANAGES_PROTOCOL = Holds("protocol.manage") & (
     | Match(_party_q, _party_test)
 )
 
+
+
+def _signs_q(user, prefix):
+    ids = _orgs("protocol.approve")(user)
+    if not ids:
+        return None
+    parties = _model("sharing.ProtocolParty").objects.filter(organisation_id__in=ids)
+    return Q(**{f"{prefix}pk__in": parties.values("protocol_id")})
+
+
+def _signs_test(user, protocol):
+    ids = _orgs("protocol.approve")(user)
+    return any(p.organisation_id in ids for p in protocol.parties.all())
+
+
+# A signatory: holds `protocol.approve` in one of the protocol's parties.
+SIGNS_PROTOCOL = Match(_signs_q, _signs_test)
+
+
+def _status(*statuses: str):
+    return In("status", lambda user: set(statuses))
+
+
 PROTOCOL_RULES = {
     "protocol.view": Holds("protocol.view"),
     "protocol.manage": MANAGES_PROTOCOL,
+    # The steps a protocol's status allows (the services check the same, and audit refusals):
+    # a draft is edited; a draft or a suspended protocol is activated; an active protocol is
+    # suspended by a manager or by a signatory of one of its parties.
+    "protocol.edit": MANAGES_PROTOCOL & _status("draft"),
+    "protocol.activate": MANAGES_PROTOCOL & _status("draft", "suspended"),
+    "protocol.suspend": (MANAGES_PROTOCOL | SIGNS_PROTOCOL) & _status("active"),
 }

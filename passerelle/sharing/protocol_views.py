@@ -253,23 +253,14 @@ def document_context(protocol: Protocol) -> dict:
 def _detail(request, protocol: Protocol, suspend_form=None):
     user = request.user
     signatories = services.signatory_organisations(user, protocol)
-    manages = _manages(user, protocol)
     context = document_context(protocol)
     if protocol.status == Protocol.Status.DRAFT:
         approved = {a.organisation_id for _party, a in context["parties"] if a}
         context["missing"] = services.missing_pieces(protocol)
         context["to_sign"] = [o for o in signatories if o.pk not in approved]
-    context.update(
-        {
-            "may_manage": manages,
-            "may_edit": manages and protocol.status == Protocol.Status.DRAFT,
-            "may_activate": manages
-            and protocol.status in (Protocol.Status.DRAFT, Protocol.Status.SUSPENDED),
-            "may_suspend": protocol.status == Protocol.Status.ACTIVE
-            and (manages or bool(signatories)),
-            "suspend_form": suspend_form or SuspendForm(),
-        }
-    )
+    # Which steps to offer is the protocols family's rule (`protocol.edit`, `.activate`,
+    # `.suspend`, by status): the template asks it with `{% can %}`.
+    context["suspend_form"] = suspend_form or SuspendForm()
     return render(request, "sharing/protocols/detail.html", context)
 
 
