@@ -69,7 +69,6 @@ MANAGES_PROTOCOL = Holds("protocol.manage") & (
 )
 
 
-
 def _signs_q(user, prefix):
     ids = _orgs("protocol.approve")(user)
     if not ids:

@@ -9,7 +9,7 @@
 
 from passerelle.policy import referrals as rules
 from passerelle.policy.gate import records_family
-from passerelle.policy.registry import Family, Holds, In, register
+from passerelle.policy.registry import Family, Holds, In, register, register_action
 
 from .models import Need, Referral, Service
 
@@ -48,3 +48,24 @@ register(
         related=("provider", "receiver"),
     )
 )
+
+
+def manageable_providers(user):
+    """The active organisations whose services the user may describe: their own
+    (`service.manage`), or every one for a `servicemap.manage` holder."""
+    from passerelle.accounts.models import Organisation
+    from passerelle.policy import scope_organisations
+
+    active = Organisation.objects.filter(active=True)
+    return scope_organisations(user, active, "service.manage", everywhere="servicemap.manage")
+
+
+def _imports_services(user, obj=None) -> bool:
+    from .mapping import may_import
+
+    return may_import(user)
+
+
+# Actions derived from roles and data, asked by templates with `{% can %}`.
+register_action("service.create", lambda user, obj=None: manageable_providers(user).exists())
+register_action("service.import", _imports_services)

@@ -18,7 +18,6 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from passerelle import policy
-from passerelle.accounts.models import Organisation
 from passerelle.core.errors import DomainError, add_to_form
 from passerelle.incidents.models import Person
 
@@ -34,15 +33,13 @@ from .forms import (
     services_for,
 )
 from .models import Need, Referral, Service
+from .policy_rules import manageable_providers
 
 # --------------------------------------------------------------------------- services
 
 
 def _manageable_providers(user):
-    active = Organisation.objects.filter(active=True)
-    return policy.scope_organisations(
-        user, active, "service.manage", everywhere="servicemap.manage"
-    )
+    return manageable_providers(user)  # the rule of "service.create", in policy_rules.py
 
 
 def filter_services(queryset, data: dict):
@@ -78,10 +75,7 @@ def service_list(request):
             "form": form,
             "page": page,
             "querystring": query.urlencode(),
-            "may_add": _manageable_providers(request.user).exists(),
-            "may_import": policy.can(request.user, "servicemap.manage")
-            or policy.can(request.user, "service.manage"),
-        },
+        },  # the buttons ask `{% can "service.create" %}` and `{% can "service.import" %}`
     )
 
 
@@ -253,9 +247,8 @@ BOXES = ("received", "sent", "overdue")
 def referral_list(request, box: str = "received"):
     if box not in BOXES:
         box = "received"
-    may_receive = policy.can(request.user, "referral.respond")
-    may_send = policy.can(request.user, "referral.create")  # one of the two: the decorator
-    if box == "received" and not may_receive:
+    # the decorator lets in a holder of either; the tabs ask `{% can %}` for each
+    if box == "received" and not policy.can(request.user, "referral.respond"):
         return redirect("referrals:sent")
     form = ReferralFilterForm(request.GET or None)
     if box == "overdue":
@@ -298,8 +291,6 @@ def referral_list(request, box: str = "received"):
             "page": page,
             "form": form,
             "querystring": query.urlencode(),
-            "may_receive": may_receive,
-            "may_send": may_send,
             "today": timezone.localdate(),
         },
     )

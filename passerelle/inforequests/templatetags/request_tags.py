@@ -49,4 +49,5 @@ def request_cards(context):
         overdue=Count("pk", filter=pending & Q(due_on__lt=timezone.localdate())),
         answered=Count("pk", filter=Q(answered_at__gte=timezone.now() - dt.timedelta(days=7))),
     )
-    return {"cards": cards, "may_answer": may_answer}
+    # the template asks `{% can "request.answer" %}` itself, for the request's user
+    return {"cards": cards, "request": context["request"]}

@@ -12,6 +12,7 @@ register = template.Library()
 
 @register.simple_tag(takes_context=True)
 def can(context, action, obj=None):
-    request = context.get("request")
+    # An inclusion tag's template has a fresh context: its RequestContext still knows the request.
+    request = context.get("request") or getattr(context, "request", None)
     user = getattr(request, "user", None) or context.get("user")
     return gate.can(user, action, obj)

@@ -20,7 +20,7 @@ def person_referrals(context, person):
         "needs": needs,
         "referrals": referrals.select_related("service", "provider"),
         "need_form": NeedForm() if policy.can(user, "person.edit", person) else None,
-        "may_refer": policy.can(user, "referral.create", person.incident),
+        "request": context["request"],  # the template asks `{% can "referral.create" %}`
     }
 
 
