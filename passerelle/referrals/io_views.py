@@ -90,7 +90,6 @@ def service_import(request):
     form = ServiceImportForm(request.POST or None, request.FILES or None)
     context = {
         "form": form,
-        "manage_all": policy.can(request.user, "servicemap.manage"),
         "own": policy.organisations(request.user, "service.manage"),
         "max_rows": mapping.MAX_ROWS,
     }
