@@ -121,3 +121,24 @@ def test_a_suspension_reason_stays_on_the_protocol_not_in_the_audit_log(manager,
     for event in events:
         assert event.detail == {"reason_length": len(reason)}
         assert "Moussa" not in json.dumps(event.detail, ensure_ascii=False)
+
+
+@pytest.mark.django_db
+def test_an_export_audits_its_filters_as_codes_never_as_typed(org, areas):
+    """The training and service exports keep what they were filtered by: known codes only;
+    an unknown parameter, or a value that is no code, leaves no typed text in the log."""
+    from passerelle.coordination.training_forms import TrainingFilterForm
+    from passerelle.coordination.training_views import _filter_codes
+    from passerelle.referrals.mapping import filtered_services
+
+    typed = "Moussa Traoré, 76 12 34 56"
+    form = TrainingFilterForm(
+        {"topic": "poc", "area": "ML07", "note": typed, "start": "2026-01-05", "end": ""}
+    )
+    assert _filter_codes(form) == {"topic": "poc", "area": "ML07", "start": "2026-01-05"}
+
+    _services, filters = filtered_services(
+        {"provider": org.acronym.lower(), "type": typed, "area": "ML07", "status": typed}
+    )
+    assert filters == {"provider": org.acronym, "type": "?", "area": "ML07", "status": "?"}
+    assert typed not in json.dumps(filters, ensure_ascii=False)

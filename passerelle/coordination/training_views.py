@@ -176,6 +176,25 @@ def training_list(request):
     )
 
 
+def _filter_codes(form) -> dict:
+    """The filters an export applied, as codes (acronym, pcode, date, number): never the raw
+    query string, whose unknown parameters would carry typed text into the audit log."""
+    if not form.is_bound or not form.is_valid():
+        return {}
+    codes = {}
+    for name, value in form.cleaned_data.items():
+        if value is None or value == "" or value is False:
+            continue
+        if hasattr(value, "pcode"):
+            value = value.pcode
+        elif hasattr(value, "acronym"):
+            value = value.acronym
+        elif hasattr(value, "isoformat"):
+            value = value.isoformat()
+        codes[name] = value
+    return codes
+
+
 @policy.permission("coordination.view")
 def training_xlsx(request):
     form, rows, flags, window = _filtered(request, TrainingFilterForm)
@@ -192,7 +211,7 @@ def training_xlsx(request):
             "format": "xlsx",
             "rows": len(rows),
             "flagged": sum(1 for t in rows if t.pk in flags),
-            "filters": {k: v for k, v in request.GET.items() if k != "page"},
+            "filters": _filter_codes(form),
         },
     )
     content = trainings_io.training_workbook(rows, flags, filters=_filter_lines(form))

@@ -49,7 +49,26 @@ def filtered_services(params):
     if status:
         qs = qs.filter(status=status)
         filters["status"] = status
-    return qs.order_by("provider__acronym", "service_type", "code"), filters
+    return qs.order_by("provider__acronym", "service_type", "code"), _as_codes(filters)
+
+
+UNKNOWN = "?"
+
+
+def _as_codes(filters: dict) -> dict:
+    """The filters as the audit log keeps them: a known code (an acronym, a service type, a
+    P-code, a status), or "?" for a value that is none of them — never text as typed."""
+    from passerelle.geography.models import Area
+
+    known = {
+        "provider": lambda v: (
+            Organisation.objects.filter(acronym__iexact=v).values_list("acronym", flat=True).first()
+        ),
+        "type": lambda v: v if v in ServiceType.values else None,
+        "area": lambda v: v if Area.objects.filter(pcode=v).exists() else None,
+        "status": lambda v: v if v in Service.Status.values else None,
+    }
+    return {name: known[name](value) or UNKNOWN for name, value in filters.items()}
 
 
 def _values(service) -> list:
