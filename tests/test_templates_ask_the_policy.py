@@ -162,3 +162,11 @@ def test_a_derived_action_is_refused_to_a_user_of_no_organisation(db):
     assert derived_actions()  # the apps registered theirs
     for action in derived_actions():
         assert policy.can(AnonymousUser(), action) is False
+
+
+def test_a_roles_action_cannot_be_derived():
+    from passerelle.policy.registry import register_action
+
+    with pytest.raises(ValueError):
+        register_action("incident.view", lambda user, obj=None: True)
+    assert policy.registry.derived("incident.view") is None

@@ -290,7 +290,12 @@ def register_action(name: str, test: Callable) -> Callable:
     """Register an action that is not a role's but derived from roles and data, once, where
     its rule lives: `test(user, obj)` answers `can(user, name, obj)` (obj may be None, an
     organisation or a record). E.g. "body.create": the user may name a chair for a new body.
-    Templates then ask `{% can "body.create" as allowed %}` instead of receiving a flag."""
+    Templates then ask `{% can "body.create" as allowed %}` instead of receiving a flag.
+    A role's action is never derived (it would shadow the roles table)."""
+    from .roles import ACTIONS
+
+    if name in ACTIONS:
+        raise ValueError(f"{name} is a role's action, not a derived one")
     _DERIVED[name] = test
     return test
 
