@@ -109,12 +109,18 @@ def test_the_check_lets_ordinary_view_code_pass():
 
 
 def test_which_models_are_fenced():
-    """Guarded: the case records, requests and break-glass accesses. Not (yet): consents,
-    disclosures and the event tables, read through the policy and services by habit."""
-    guarded = {Incident, Person, Need, Referral, Request, BreakGlass}
+    """Guarded: the case records, consents, requests, disclosures and break-glass accesses.
+    Not: protocols and the event tables (verification, referral and request steps), read
+    through their record's policy check by habit (docs/security.md)."""
+    from passerelle.incidents.models import VerificationEvent
+    from passerelle.inforequests.models import RequestEvent
+    from passerelle.referrals.models import ReferralEvent
+    from passerelle.sharing.models import Protocol
+
+    guarded = {Incident, Person, Consent, Need, Referral, Request, Disclosure, BreakGlass}
     for model in guarded:
         assert isinstance(model._default_manager.all(), GuardedQuerySet), model
-    for model in (Consent, Disclosure):
+    for model in (VerificationEvent, ReferralEvent, RequestEvent, Protocol):
         assert not isinstance(model._default_manager.all(), GuardedQuerySet), model
 
 
@@ -158,6 +164,92 @@ def test_break_glass_accesses_are_fenced_and_the_policy_reads_them(
     assert admin.get("/sharing/break-glass/").status_code == 200  # scoped by the policy
 
 
+@pytest.fixture
+def shared(monitor, incident, person, areas, user_with_role):
+    """The `incident` shared at level 2 with a mission organisation; `person` consented to
+    case-level sharing."""
+    from passerelle.accounts.tests.factories import OrganisationFactory
+    from passerelle.incidents import services as incident_services
+    from passerelle.policy.purposes import Purpose
+    from passerelle.sharing import services as sharing_services
+    from passerelle.sharing.models import PartyRole
+    from passerelle.sharing.tests.factories import protocol_factory
+
+    hrd = OrganisationFactory(acronym="HRD")
+    protocol = protocol_factory(
+        {incident.owner: PartyRole.CLUSTER_MEMBER, hrd: PartyRole.MISSION_HUMAN_RIGHTS},
+        [(PartyRole.MISSION_HUMAN_RIGHTS, "*", 3, [Purpose.VERIFICATION])],
+        areas=[areas["ML07"]],
+    )
+    consent = incident_services.record_consent(monitor, person, scope="case_sharing", given=True)
+    sharer = user_with_role("verifier")
+    disclosure = sharing_services.share_incident(
+        sharer, incident, protocol=protocol, recipient=hrd, purpose=Purpose.VERIFICATION, level=3
+    )
+    reader = user_with_role("viewer", hrd)
+    return {"consent": consent, "disclosure": disclosure, "sharer": sharer, "reader": reader}
+
+
+@pytest.mark.parametrize(
+    "read",
+    [
+        lambda s: list(Consent.objects.all()),
+        lambda s: Consent.objects.filter(person=s["consent"].person).exists(),
+        lambda s: s["consent"].person.consents.count(),  # the reverse relation
+        lambda s: Disclosure.objects.get(pk=s["disclosure"].pk),
+        lambda s: Disclosure.objects.filter(level=3).update(level=2),
+        lambda s: list(s["disclosure"].incident.disclosures.all()),
+        lambda s: s["disclosure"].protocol.disclosures.exists(),
+        lambda s: s["disclosure"].recipient.disclosures_received.first(),
+    ],
+    ids=[
+        "consents",
+        "consents-exists",
+        "person.consents",
+        "disclosure-get",
+        "disclosure-update",
+        "incident.disclosures",
+        "protocol.disclosures",
+        "recipient.disclosures_received",
+    ],
+)
+@pytest.mark.django_db
+def test_consents_and_disclosures_refuse_an_unscoped_read(shared, read):
+    """Consents and disclosures are fenced like the case records: a view that forgot the
+    policy gets an error, not the consents of a person or what was shared with whom."""
+    with pytest.raises(UnscopedQueryError):
+        read(shared)
+
+
+@pytest.mark.django_db
+def test_the_policy_and_the_services_still_read_consents_and_disclosures(
+    shared, monitor, person, client_for
+):
+    from passerelle import policy
+    from passerelle.incidents import services as incident_services
+
+    disclosure, reader, sharer = shared["disclosure"], shared["reader"], shared["sharer"]
+    # the policy reads what it decides with: the recipient sees the shared record at level 3
+    assert policy.clearance(reader, disclosure.incident) == 2  # a viewer: level 2 at most
+    assert [d.pk for d in policy.received_disclosures(reader)] == [disclosure.pk]
+    assert list(policy.received_disclosures(sharer)) == []  # sent, not received
+    scoped = policy.scope(sharer, Disclosure.objects.all(), "disclosure.view")
+    assert [d.pk for d in scoped] == [disclosure.pk]
+    assert list(policy.scope(reader, Disclosure.objects.all(), "disclosure.view")) == []
+    # the pages that list them go through the policy
+    assert client_for(reader).get("/sharing/received/").status_code == 200
+    assert client_for(sharer).get("/sharing/sent/").status_code == 200
+    person_page = client_for(monitor).get(f"/incidents/persons/{person.public_id}/")
+    assert person_page.status_code == 200  # its consents are opened by policy.redact
+    assert "Case-level sharing without identity" in person_page.content.decode()
+    # services read and write them unscoped: withdrawing the consent withdraws the share
+    incident_services.withdraw_consent(monitor, shared["consent"])
+    with unscoped():
+        disclosure.refresh_from_db()
+    assert disclosure.revoked_reason == Disclosure.Revocation.CONSENT
+    assert policy.clearance(reader, disclosure.incident) == -1
+
+
 @pytest.mark.django_db
 def test_the_policy_scope_and_unscoped_let_it_run(monitor, incident):
     from passerelle import policy
@@ -192,14 +284,22 @@ def test_known_limits_foreign_keys_and_joins_are_not_fenced(monitor, incident, p
     """Documented in docs/security.md: a record reached through a foreign key, a join or a
     subquery is not checked by the guard, only by the policy that produced the first object.
     If one of these starts to raise, the guard got stronger: update the documentation."""
+    from passerelle import policy
     from passerelle.incidents.models import VerificationEvent
 
     consent = Consent.objects.create(
         person=person, scope="case_sharing", given=True, given_at=incident.created_at
     )
-    fresh = Consent.objects.get(pk=consent.pk)  # an unguarded model...
-    assert fresh.person.incident == incident  # ...leads to guarded ones by foreign key
-    joined = Consent.objects.select_related("person__incident").get(pk=consent.pk)
-    assert joined.person.incident.pk == incident.pk
+    with unscoped():  # consents are guarded now: one read through the open guard...
+        fresh = Consent.objects.get(pk=consent.pk)
+    assert fresh.person.incident == incident  # ...leads to guarded records by foreign key
+    event = VerificationEvent.objects.create(  # an unguarded event table does the same
+        incident=incident, actor=monitor, from_status="reported", to_status="reported"
+    )
+    assert VerificationEvent.objects.get(pk=event.pk).incident == incident
+    joined = policy.scope(
+        monitor, Consent.objects.select_related("person__incident"), "consent.record"
+    )
+    assert joined.get(pk=consent.pk).person.incident.pk == incident.pk  # the join: not checked
     sub = Incident.objects.filter(pk=OuterRef("incident_id"))
-    assert VerificationEvent.objects.filter(Exists(sub)).count() == 0  # subquery: not checked
+    assert VerificationEvent.objects.filter(Exists(sub)).count() == 1  # subquery: not checked

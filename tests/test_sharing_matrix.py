@@ -31,6 +31,7 @@ from passerelle.accounts.tests.factories import (
     OrganisationFactory,
     UserFactory,
 )
+from passerelle.core.guard import unscoped
 from passerelle.core.models import AuditEvent
 from passerelle.geography.loader import load_mali
 from passerelle.geography.models import Area
@@ -245,11 +246,13 @@ def test_sharing_outside_the_protocol_is_refused_with_the_reason(world, relation
     sharer = world["users"][("verifier", "owner")]
     incident = world["records"]["never_shared"]
     recipient = world["users"][("viewer", relation)].memberships.get().organisation
+    with unscoped():  # disclosures are guarded: the test reads the protocol of one
+        protocol = incident.disclosures.model.objects.first().protocol
     with pytest.raises(services.SharingRefused) as refused:
         services.share_incident(
             sharer,
             incident,
-            protocol=incident.disclosures.model.objects.first().protocol,
+            protocol=protocol,
             recipient=recipient,
             purpose=Purpose.VERIFICATION,
             level=2,

@@ -181,11 +181,12 @@ class Register:
                 text = need["answer"][0 if answerer.language == "fr" else 1]
                 shared = []
                 if request.level >= 2:
-                    shared = list(
-                        Disclosure.objects.filter(
-                            owner=request.addressee, recipient=request.asker
-                        ).order_by("pk")[:3]
-                    )
+                    with unscoped():  # the loader picks what was shared (disclosures are guarded)
+                        shared = list(
+                            Disclosure.objects.filter(
+                                owner=request.addressee, recipient=request.asker
+                            ).order_by("pk")[:3]
+                        )
                 services.answer_request(
                     answerer,
                     request,

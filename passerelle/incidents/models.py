@@ -297,6 +297,8 @@ class Consent(BaseModel):
     )
     note = EncryptedTextField(_("note"))  # level 3 free text about the person
 
+    objects = GuardedManager()  # read through policy.scope / get_or_404, services unscoped()
+
     class Meta:
         ordering = ["-given_at"]
         verbose_name = _("consent")

@@ -398,9 +398,10 @@ def record_consent(actor, person: Person, *, scope: str, given: bool, note: str 
         raise DomainError(_("Choose what the consent covers."), field="scope")
     now = timezone.now()
     # A new answer for the same scope replaces the previous one.
-    Consent.objects.filter(person=person, scope=scope, withdrawn_at__isnull=True).update(
-        withdrawn_at=now
-    )
+    with unscoped():  # consents are guarded; the service writes after policy.require
+        Consent.objects.filter(person=person, scope=scope, withdrawn_at__isnull=True).update(
+            withdrawn_at=now
+        )
     consent = Consent.objects.create(
         person=person, scope=scope, given=given, given_at=now, recorded_by=actor, note=note.strip()
     )

@@ -244,17 +244,15 @@ class AnswerForm(forms.Form):
         ),
     )
 
-    def __init__(self, *args, request: Request, **kwargs):
-        from passerelle.sharing.models import Disclosure
-
+    def __init__(self, *args, request: Request, disclosures, **kwargs):
+        """`disclosures`: what the policy lets the user give in answer
+        (`policy.inforequests.disclosures_to_answer_with`)."""
         super().__init__(*args, **kwargs)
         self.fields["answer_level"].choices = [
             c for c in LEVEL_CHOICES if c[0] <= request.level
         ] or LEVEL_CHOICES[:1]
         self.fields["answer_level"].initial = min(request.level, 1)
-        self.fields["answer_disclosures"].queryset = Disclosure.objects.filter(
-            owner=request.addressee, recipient=request.asker, **policy.live_filter()
-        ).select_related("protocol")
+        self.fields["answer_disclosures"].queryset = disclosures.select_related("protocol")
         self.fields["answer_disclosures"].label_from_instance = _disclosure_label
 
 

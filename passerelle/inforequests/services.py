@@ -401,11 +401,12 @@ def _check_disclosures(actor, request: Request, disclosures) -> list:
     ids = [d.pk for d in disclosures]
     if not ids:
         return []
-    found = list(
-        Disclosure.objects.filter(
-            pk__in=ids, owner=request.addressee, recipient=request.asker, **policy.live_filter()
+    with unscoped():  # disclosures are guarded; checked here against the request
+        found = list(
+            Disclosure.objects.filter(
+                pk__in=ids, owner=request.addressee, recipient=request.asker, **policy.live_filter()
+            )
         )
-    )
     if len(found) != len(set(ids)):
         raise DomainError(
             _(
@@ -447,7 +448,8 @@ def _answer(actor, request, *, answer, answer_level, answer_link, disclosures, k
     request.answered_at = timezone.now()
     request.answered_by = actor
     request.save()
-    request.answer_disclosures.set(shared)
+    with unscoped():  # set() reads the current links through the guarded manager
+        request.answer_disclosures.set(shared)
     _event(request, actor, kind, note=note)
     audit.record(
         actor,

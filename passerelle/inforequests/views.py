@@ -236,12 +236,14 @@ def _render_detail(request, req: Request, *, bound: dict | None = None):
         if req.duplicate_of_id
         else None,
         "reuses": req.reuses.select_related("organisation"),
-        "disclosures": list(req.answer_disclosures.select_related("protocol")) if sees else [],
+        "disclosures": list(rules.answer_disclosures(user, req).select_related("protocol")),
         "disclosure_links": standing == "asker",
     }
     if rules.may_answer(user, req) and req.is_pending:
         context["acknowledge_form"] = bound.get("acknowledge") or AcknowledgeForm(request=req)
-        context["answer_form"] = bound.get("answer") or AnswerForm(request=req)
+        context["answer_form"] = bound.get("answer") or AnswerForm(
+            request=req, disclosures=rules.disclosures_to_answer_with(user, req)
+        )
         context["decline_form"] = bound.get("decline") or DeclineForm()
         context["earlier"] = earlier_answers(user, req)
         if context["earlier"] or "earlier" in bound:
@@ -307,7 +309,10 @@ def request_answer(request, public_id):
         public_id,
         name="answer",
         form_class=AnswerForm,
-        form_kwargs=lambda req: {"request": req},
+        form_kwargs=lambda req: {
+            "request": req,
+            "disclosures": rules.disclosures_to_answer_with(request.user, req),
+        },
         call=lambda user, req, data: services.answer_request(
             user,
             req,

@@ -233,11 +233,10 @@ def prefetch_shared(user, incidents) -> None:
     if not ids:
         return
     found = {pk: [] for pk in ids}
-    for disclosure in (
-        _model("sharing.Disclosure")
-        .objects.filter(incident_id__in=ids, recipient_id__in=org_ids, **live_filter())
-        .select_related("protocol", "recipient")
-    ):
+    received = _model("sharing.Disclosure").objects.filter(
+        incident_id__in=ids, recipient_id__in=org_ids, **live_filter()
+    )  # what the user's own organisations received
+    for disclosure in _mark_scoped(received).select_related("protocol", "recipient"):
         found[disclosure.incident_id].append(disclosure)
     needs_consent = [pk for pk, ds in found.items() if any(d.level > 2 for d in ds)]
     levels = {}
@@ -272,11 +271,20 @@ def live_disclosures(user, incident):
     org_ids = [m.organisation_id for m in memberships(user)]
     if not org_ids:
         return []
-    return list(
-        _model("sharing.Disclosure")
-        .objects.filter(incident=incident, recipient_id__in=org_ids, **live_filter())
-        .select_related("protocol", "recipient")
+    received = _model("sharing.Disclosure").objects.filter(
+        incident=incident, recipient_id__in=org_ids, **live_filter()
+    )  # what the user's own organisations received
+    return list(_mark_scoped(received).select_related("protocol", "recipient"))
+
+
+def received_disclosures(user):
+    """Every disclosure to the user's organisations that is in effect now, newest first: the
+    received list and its export (each row then opened through `shared_level` / `redact`)."""
+    org_ids = [m.organisation_id for m in memberships(user)]
+    received = _model("sharing.Disclosure").objects.filter(
+        recipient_id__in=org_ids, **live_filter()
     )
+    return _mark_scoped(received).select_related("protocol", "owner", "recipient", "incident")
 
 
 def in_force_filter(today=None, prefix: str = "") -> dict:
@@ -519,12 +527,11 @@ def _receives_shares(user, org_id: int) -> bool:
     if receiving is None:
         # one query for every organisation of the user, not one per organisation
         org_ids = {m.organisation_id for m in memberships(user)}
+        received = _model("sharing.Disclosure").objects.filter(
+            recipient_id__in=org_ids, revoked_at__isnull=True
+        )  # what the user's own organisations received
         receiving = cache["receives"] = set(
-            _model("sharing.Disclosure")
-            .objects.filter(recipient_id__in=org_ids, revoked_at__isnull=True)
-            .order_by()
-            .values_list("recipient_id", flat=True)
-            .distinct()
+            _mark_scoped(received).order_by().values_list("recipient_id", flat=True).distinct()
         )
     return org_id in receiving
 
@@ -548,7 +555,7 @@ def _consented(level: int, incident_ref: str) -> Q:
 
 
 def _mark_scoped(queryset):
-    """Let a guarded queryset run; Consent's plain manager needs no mark."""
+    """Let a guarded queryset run (the policy's own reads); a plain manager needs no mark."""
     mark = getattr(queryset, "mark_scoped", None)
     return mark() if mark is not None else queryset
 

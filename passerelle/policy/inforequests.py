@@ -27,7 +27,7 @@ from passerelle.core.guard import unscoped
 
 from . import cache as _cache
 from . import intelligence
-from .gate import _model, audit_refusal, organisations
+from .gate import _mark_scoped, _model, audit_refusal, live_filter, organisations
 from .purposes import FORBIDDEN, Purpose, forbidden_reason
 from .registry import In
 
@@ -164,8 +164,24 @@ def sees_answer(user, request) -> bool:
         standing == "sister"
         and request.answer_level is not None
         and request.answer_level <= AGGREGATE_LEVEL
-        and not request.answer_disclosures.exists()
+        and not _mark_scoped(request.answer_disclosures.all()).exists()
     )
+
+
+def answer_disclosures(user, request):
+    """The records shared in answer to a request, for those who `sees_answer` (none for the
+    others): disclosures are guarded, read through here."""
+    shared = request.answer_disclosures.all()
+    return _mark_scoped(shared if sees_answer(user, request) else shared.none())
+
+
+def disclosures_to_answer_with(user, request):
+    """What the addressee may give in answer (`request.answer` holders only): the disclosures
+    its organisation made to the asker, in effect now."""
+    offered = _model("sharing.Disclosure").objects.filter(
+        owner_id=request.addressee_id, recipient_id=request.asker_id, **live_filter()
+    )
+    return _mark_scoped(offered if may_answer(user, request) else offered.none())
 
 
 def request_texts(user, request) -> dict:

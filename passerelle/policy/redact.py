@@ -51,7 +51,7 @@ def redact(user, obj, **options):
 
 def redact_record(user, obj, *, audit_reads: bool = True) -> Redacted:
     """`redact` for incidents and persons (the records family)."""
-    from .gate import _model
+    from .gate import _mark_scoped, _model
     from .registry import family_of
 
     is_incident = family_of(obj).record_path == ""
@@ -68,7 +68,8 @@ def redact_record(user, obj, *, audit_reads: bool = True) -> Redacted:
             continue
         if name in {"verification_history", "consents"}:
             # Level-3 rows whose free-text note is sealed: opened here, at their level.
-            values[name] = OpenedRows(getattr(obj, name).all(), "note")
+            # The consents are guarded: shown because the reader may see this field.
+            values[name] = OpenedRows(_mark_scoped(getattr(obj, name).all()), "note")
             continue
         if name == "victim_counts":
             values[name] = getattr(obj, name).all()

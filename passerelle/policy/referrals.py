@@ -15,7 +15,7 @@ A referral has two sides.
 
 from __future__ import annotations
 
-from django.db.models import Exists, OuterRef, Q
+from django.db.models import Exists, OuterRef, Prefetch, Q
 
 from passerelle.core import audit
 
@@ -81,9 +81,27 @@ def has_referral_consent(person) -> bool:
             c.scope == Consent.Scope.REFERRAL and c.given and c.withdrawn_at is None
             for c in prefetched
         )
-    return Consent.objects.filter(
+    standing = Consent.objects.filter(
         person=person, scope=Consent.Scope.REFERRAL, given=True, withdrawn_at__isnull=True
-    ).exists()
+    )
+    return _mark_scoped(standing).exists()
+
+
+def referral_consent(person):
+    """The person's standing answer on referral, given or refused (None if never asked or
+    withdrawn), for a person the caller already holds through the policy: the consent a
+    referral relies on, shown on the referral form."""
+    Consent = _model("incidents.Consent")
+    answers = Consent.objects.filter(
+        person=person, scope=Consent.Scope.REFERRAL, withdrawn_at__isnull=True
+    )
+    return _mark_scoped(answers).order_by("-given_at").first()
+
+
+def consents_prefetch(path: str = "person__consents") -> Prefetch:
+    """For lists of referrals: the persons' consents, which `has_referral_consent` reads per
+    row (the policy's own read of a guarded table, not shown as such)."""
+    return Prefetch(path, queryset=_mark_scoped(_model("incidents.Consent").objects.all()))
 
 
 def provider_level(user, referral) -> int:

@@ -18,7 +18,7 @@ from passerelle.core.errors import DomainError, Refused
 from passerelle.core.fields import reveal
 from passerelle.core.guard import unscoped
 from passerelle.core.notify import notify
-from passerelle.incidents.models import Consent, Person
+from passerelle.incidents.models import Person
 from passerelle.policy.purposes import Purpose
 from passerelle.sharing.models import Protocol
 
@@ -225,13 +225,7 @@ def referral_protocol(sender, provider, incident, level: int):
 
 def _referral_consent(person):
     """The person's active answer on referral (None if never asked or withdrawn)."""
-    return (
-        Consent.objects.filter(
-            person=person, scope=Consent.Scope.REFERRAL, withdrawn_at__isnull=True
-        )
-        .order_by("-given_at")
-        .first()
-    )
+    return policy.referrals.referral_consent(person)
 
 
 def assess_referral(actor, person: Person, service: Service, *, level: int, receiver=None):

@@ -183,7 +183,7 @@ def referral_create(request, public_id):
         pass  # not a service id: nothing preselected
     form = ReferralForm(request.POST or None, initial=initial, services=candidates, needs=needs)
     refused = []
-    consent = services._referral_consent(person)
+    consent = policy.referrals.referral_consent(person)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
@@ -269,7 +269,7 @@ def referral_list(request, box: str = "received"):
         .select_related("protocol")
         .prefetch_related(
             # what the policy reads per row: consents, and who is named on the incident
-            "person__consents",
+            policy.referrals.consents_prefetch("person__consents"),
             "person__incident__need_to_know",
         )
     )

@@ -259,9 +259,12 @@ def suspend_protocol(actor, protocol: Protocol, *, reason: str) -> Protocol:
         # keeps its length only: no user-typed text goes into an audit event's detail.
         detail={"reason_length": len(protocol.status_note)},
     )
-    recipients = set(
-        protocol.disclosures.filter(revoked_at__isnull=True).values_list("recipient_id", flat=True)
-    )
+    with unscoped():  # disclosures are guarded; the service reads every one under the protocol
+        recipients = set(
+            protocol.disclosures.filter(revoked_at__isnull=True).values_list(
+                "recipient_id", flat=True
+            )
+        )
     _withdraw_under(protocol, actor)
     notify(
         _org_users(recipients, "incident.view"),
@@ -276,9 +279,12 @@ def _withdraw_under(protocol: Protocol, actor) -> int:
     audited in its owner's log; the recipients are told once, by the protocol's notice."""
     now = timezone.now()
     withdrawn = 0
-    live = protocol.disclosures.filter(revoked_at__isnull=True).select_related(
-        "incident", "owner", "recipient"
-    )
+    with unscoped():
+        live = list(
+            protocol.disclosures.filter(revoked_at__isnull=True).select_related(
+                "incident", "owner", "recipient"
+            )
+        )
     for disclosure in live:
         disclosure.revoked_at = now
         disclosure.revoked_reason = Disclosure.Revocation.PROTOCOL
@@ -359,11 +365,12 @@ def expire_protocols(today: dt.date | None = None) -> int:
             audit.record_each(
                 None, "protocol.expire", protocol, organisations=_party_organisations(protocol)
             )
-            recipients = set(
-                protocol.disclosures.filter(revoked_at__isnull=True).values_list(
-                    "recipient_id", flat=True
+            with unscoped():
+                recipients = set(
+                    protocol.disclosures.filter(revoked_at__isnull=True).values_list(
+                        "recipient_id", flat=True
+                    )
                 )
-            )
             notify(
                 _org_users(recipients, "incident.view"),
                 "protocol.expired",
@@ -499,13 +506,15 @@ def assess_share(actor, incident, *, protocol, recipient, purpose, level, recipi
                 _("The named person cannot hold identities in %(org)s.")
                 % {"org": recipient.acronym},
             )
-    if Disclosure.objects.filter(
-        incident=incident,
-        recipient=recipient,
-        purpose=purpose,
-        revoked_at__isnull=True,
-        expires_at__gt=timezone.now(),
-    ).exists():
+    with unscoped():
+        already = Disclosure.objects.filter(
+            incident=incident,
+            recipient=recipient,
+            purpose=purpose,
+            revoked_at__isnull=True,
+            expires_at__gt=timezone.now(),
+        ).exists()
+    if already:
         refuse(
             "already_shared",
             _(
@@ -632,13 +641,15 @@ def revoke_disclosure(actor, disclosure: Disclosure) -> Disclosure:
 
 def on_consent_changed(sender, incident, actor, **kwargs) -> None:
     """Withdraw at once every disclosure of the incident that consent no longer covers."""
-    relying = Disclosure.objects.filter(incident=incident, revoked_at__isnull=True, level__gt=2)
-    if not relying.exists():
-        return  # nothing shared that consent covers: no need to read the consents
-    allowed = policy.consent_level(incident)
-    for disclosure in relying.filter(level__gt=allowed).select_related(
-        "recipient", "owner", "incident"
-    ):
+    with unscoped():  # every disclosure of the incident, whoever may list it
+        relying = Disclosure.objects.filter(incident=incident, revoked_at__isnull=True, level__gt=2)
+        if not relying.exists():
+            return  # nothing shared that consent covers: no need to read the consents
+        allowed = policy.consent_level(incident)
+        withdrawn = list(
+            relying.filter(level__gt=allowed).select_related("recipient", "owner", "incident")
+        )
+    for disclosure in withdrawn:
         _revoke(disclosure, actor, Disclosure.Revocation.CONSENT)
 
 
@@ -701,11 +712,3 @@ def review_break_glass(actor, access: BreakGlass, *, note: str = "") -> BreakGla
         detail={"break_glass": str(access.public_id)},
     )
     return access
-
-
-def received(user):
-    """Live disclosures to the user's organisations, newest first (for the list page)."""
-    org_ids = [m.organisation_id for m in policy.memberships(user)]
-    return Disclosure.objects.filter(
-        recipient_id__in=org_ids, **policy.live_filter()
-    ).select_related("protocol", "owner", "recipient", "incident")

@@ -58,9 +58,8 @@ def share(request, public_id):
                 % {"ref": incident.reference, "org": data["recipient"].acronym},
             )
             return redirect("sharing:sent")
-    disclosures = incident.disclosures.select_related("recipient", "protocol").order_by(
-        "-created_at"
-    )
+    disclosures = policy.scope(request.user, incident.disclosures.all(), "disclosure.view")
+    disclosures = disclosures.select_related("recipient", "protocol").order_by("-created_at")
     return render(
         request,
         "sharing/share.html",
@@ -100,7 +99,7 @@ def _received_rows(user, disclosures):
 @policy.permission("incident.view")
 def received(request):
     qs = (
-        services.received(request.user)
+        policy.received_disclosures(request.user)
         .select_related(*(f"incident__{r}" for r in LIST_RELATED))
         .prefetch_related("incident__victim_counts", "incident__need_to_know")
     )
@@ -184,7 +183,7 @@ def export(request):
     exported = []
     if which == "received":
         disclosures = (
-            services.received(request.user)
+            policy.received_disclosures(request.user)
             .select_related(*(f"incident__{r}" for r in LIST_RELATED))
             .prefetch_related("incident__victim_counts", "incident__need_to_know")
         )

@@ -11,6 +11,7 @@ import pytest
 
 from passerelle.accounts.models import Membership, Organisation, User
 from passerelle.accounts.tests.factories import confirmed_device, current_code
+from passerelle.core.guard import unscoped
 from passerelle.core.models import AuditEvent
 from passerelle.geography.loader import load_mali
 from passerelle.geography.models import Area
@@ -87,7 +88,8 @@ def test_a_summary_is_shared_with_the_mission_and_read_there(live_server, browse
     refusal = page.locator(".refusal")
     refusal.wait_for()
     assert "intelligence gathering" in refusal.inner_text()
-    assert not Disclosure.objects.exists()
+    with unscoped():  # disclosures are guarded
+        assert not Disclosure.objects.exists()
     assert AuditEvent.objects.filter(action="disclosure.refused").exists()
 
     page.select_option("select[name=purpose]", value=Purpose.VERIFICATION)

@@ -9,6 +9,7 @@ from django.urls import reverse
 
 from passerelle.core import crypto
 from passerelle.core.fields import Sealed
+from passerelle.core.guard import unscoped
 from passerelle.incidents import services as incident_services
 
 from .. import services
@@ -76,7 +77,8 @@ def test_level_3_readers_see_the_notes_and_a_provider_left_with_a_stub_does_not(
         assert "[protected]" not in page
 
     # Consent withdrawn: the provider keeps only a stub (level 1) of the referral.
-    consent = person.consents.get(scope="referral", withdrawn_at=None)
+    with unscoped():  # consents are guarded
+        consent = person.consents.get(scope="referral", withdrawn_at=None)
     incident_services.withdraw_consent(monitor, consent)
     page = client_for(world["receiver"]).get(url)
     assert page.status_code == 200

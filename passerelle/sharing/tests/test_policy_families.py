@@ -11,6 +11,7 @@ from django.urls import reverse
 
 from passerelle import policy
 from passerelle.accounts.tests.factories import OrganisationFactory
+from passerelle.core.guard import unscoped
 from passerelle.core.models import AuditEvent
 from passerelle.policy.purposes import Purpose
 from passerelle.policy.testing import disagreements
@@ -103,8 +104,10 @@ def test_disclosure_can_and_scope_agree(
     ]
     actions = ["disclosure.view", "incident.share", "incident.view"]
     assert disagreements(users, Disclosure.objects.all(), actions) == []
-    assert policy.can(users[3], "incident.view", Disclosure.objects.get())
-    assert not policy.can(users[3], "incident.share", Disclosure.objects.get())
+    with unscoped():
+        disclosure = Disclosure.objects.get()
+    assert policy.can(users[3], "incident.view", disclosure)
+    assert not policy.can(users[3], "incident.share", disclosure)
 
 
 def test_protocol_can_and_scope_agree(protocol, org, hrd, other_org, user_with_role):

@@ -8,6 +8,7 @@ from __future__ import annotations
 import pytest
 from django.urls import reverse
 
+from passerelle.core.guard import unscoped
 from passerelle.core.models import AuditEvent
 from passerelle.incidents.models import Consent
 from passerelle.sharing import services
@@ -81,7 +82,8 @@ def test_the_owner_confirms_a_disclosure_again_and_it_is_audited(
     assert reverse("sharing:confirm", kwargs={"public_id": old.public_id}) in sent
     response = owner.post(reverse("sharing:confirm", kwargs={"public_id": old.public_id}))
     assert response.status_code == 302
-    new = Disclosure.objects.get(revoked_at__isnull=True)
+    with unscoped():
+        new = Disclosure.objects.get(revoked_at__isnull=True)
     assert new.pk != old.pk and new.level == old.level and new.purpose == old.purpose
     event = AuditEvent.objects.get(action="disclosure.confirm")
     assert event.detail == {
@@ -110,7 +112,8 @@ def test_confirming_again_checks_consent_as_it_stands_now(
         services.confirm_disclosure(sharer, old)
     assert "no_consent" in refused.value.codes
     assert AuditEvent.objects.filter(action="disclosure.refused").exists()
-    assert not Disclosure.objects.filter(revoked_at__isnull=True).exists()
+    with unscoped():
+        assert not Disclosure.objects.filter(revoked_at__isnull=True).exists()
 
 
 def test_only_a_disclosure_withdrawn_by_the_protocol_can_be_confirmed_again(
@@ -135,4 +138,5 @@ def test_an_outsider_cannot_confirm_again(
     for client in (client_as("verifier", other_org), client_as("verifier", hrd)):
         response = client.post(reverse("sharing:confirm", kwargs={"public_id": old.public_id}))
         assert response.status_code == 404
-    assert not Disclosure.objects.filter(revoked_at__isnull=True).exists()
+    with unscoped():
+        assert not Disclosure.objects.filter(revoked_at__isnull=True).exists()

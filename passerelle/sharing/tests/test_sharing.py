@@ -131,7 +131,8 @@ def test_a_forbidden_purpose_is_refused_and_audited(summary, protocol, hrd, shar
         share(sharer, summary, protocol, hrd, purpose=purpose)
     assert "forbidden_purpose" in refused.value.codes
     assert "intelligence gathering" in str(refused.value)
-    assert not Disclosure.objects.exists()
+    with unscoped():
+        assert not Disclosure.objects.exists()
     events = _refusal("forbidden_purpose")
     assert len(events) == 1 and events[0].actor == sharer and events[0].detail["purpose"] == purpose
 
@@ -144,7 +145,8 @@ def test_every_reason_is_given_at_once_and_nothing_is_disclosed(
     with pytest.raises(services.SharingRefused) as refused:
         share(sharer, summary, protocol, other_org, purpose=Purpose.ADVOCACY, level=2)
     assert {"recipient_not_party", "below_classification"} <= set(refused.value.codes)
-    assert not Disclosure.objects.exists()
+    with unscoped():
+        assert not Disclosure.objects.exists()
 
 
 def test_outside_the_geographic_scope_is_refused(monitor, protocol, hrd, sharer, areas):
@@ -281,9 +283,10 @@ def test_suspending_the_protocol_cuts_access_and_tells_the_recipients(
 def test_a_shared_copy_is_hidden_once_its_retention_ends(summary, protocol, hrd, sharer, client_as):
     disclosure = share(sharer, summary, protocol, hrd)
     assert disclosure.expires_at.date() == timezone.localdate() + dt.timedelta(days=90)
-    Disclosure.objects.filter(pk=disclosure.pk).update(
-        expires_at=timezone.now() - dt.timedelta(minutes=1)
-    )
+    with unscoped():
+        Disclosure.objects.filter(pk=disclosure.pk).update(
+            expires_at=timezone.now() - dt.timedelta(minutes=1)
+        )
     client = client_as("viewer", hrd)
     assert (
         client.get(reverse("incidents:detail", kwargs={"public_id": summary.public_id})).status_code
