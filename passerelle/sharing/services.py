@@ -286,21 +286,8 @@ def _withdraw_under(protocol: Protocol, actor) -> int:
             )
         )
     for disclosure in live:
-        disclosure.revoked_at = now
-        disclosure.revoked_reason = Disclosure.Revocation.PROTOCOL
-        disclosure.save(update_fields=["revoked_at", "revoked_reason", "updated_at"])
-        audit.record(
-            actor,
-            "disclosure.revoke",
-            disclosure.incident,
-            organisation=disclosure.owner,
-            level=disclosure.level,
-            detail={
-                "disclosure": str(disclosure.public_id),
-                "recipient": disclosure.recipient.acronym,
-                "reason": Disclosure.Revocation.PROTOCOL,
-                "protocol": protocol.reference,
-            },
+        _mark_revoked(
+            disclosure, actor, Disclosure.Revocation.PROTOCOL, at=now, protocol=protocol.reference
         )
         withdrawn += 1
     return withdrawn
@@ -598,8 +585,10 @@ def share_incident(
     return disclosure
 
 
-def _revoke(disclosure: Disclosure, actor, reason: str) -> None:
-    disclosure.revoked_at = timezone.now()
+def _mark_revoked(disclosure: Disclosure, actor, reason: str, *, at=None, **detail) -> None:
+    """Withdraw one disclosure and audit it in its owner's log (no notice: the callers tell
+    the recipients, one by one or once for a whole protocol)."""
+    disclosure.revoked_at = at or timezone.now()
     disclosure.revoked_reason = reason
     disclosure.save(update_fields=["revoked_at", "revoked_reason", "updated_at"])
     audit.record(
@@ -612,8 +601,13 @@ def _revoke(disclosure: Disclosure, actor, reason: str) -> None:
             "disclosure": str(disclosure.public_id),
             "recipient": disclosure.recipient.acronym,
             "reason": reason,
+            **detail,
         },
     )
+
+
+def _revoke(disclosure: Disclosure, actor, reason: str) -> None:
+    _mark_revoked(disclosure, actor, reason)
     users = (
         [disclosure.recipient_user]
         if disclosure.recipient_user_id
