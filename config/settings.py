@@ -48,50 +48,48 @@ if not SECRET_KEY:
         raise ImproperlyConfigured("PASSERELLE_SECRET_KEY must be set in production.")
     SECRET_KEY = _dev_secret("secret_key", lambda: secrets.token_urlsafe(50))
 
-# Identity encryption key (AES-256-GCM + HMAC blind index, both derived from it).
-FIELD_KEY = os.environ.get("PASSERELLE_FIELD_KEY", "")
-FIELD_KEY_FILE = os.environ.get("PASSERELLE_FIELD_KEY_FILE", "")
-if not FIELD_KEY and FIELD_KEY_FILE:
-    try:
-        FIELD_KEY = Path(FIELD_KEY_FILE).read_text().strip()
-    except OSError as exc:
-        raise ImproperlyConfigured(
-            f"The encryption key file {FIELD_KEY_FILE} cannot be read ({exc.strerror})."
-        ) from exc
-if not FIELD_KEY:
-    if PRODUCTION:
-        raise ImproperlyConfigured(
-            "No encryption key: set PASSERELLE_FIELD_KEY or PASSERELLE_FIELD_KEY_FILE. "
-            "Passerelle never stores identities unencrypted."
-        )
-    import base64
 
-    FIELD_KEY = _dev_secret(
-        "field.key", lambda: base64.urlsafe_b64encode(secrets.token_bytes(32)).decode()
-    )
+def _key(env: str, dev_file: str, what: str, missing: str) -> str:
+    """A 32-byte key from the environment, or from the file it names; in production a
+    missing key stops the start, elsewhere one is generated once under var/."""
+    key = os.environ.get(env, "")
+    key_file = os.environ.get(f"{env}_FILE", "")
+    if not key and key_file:
+        try:
+            key = Path(key_file).read_text().strip()
+        except OSError as exc:
+            raise ImproperlyConfigured(
+                f"The {what} file {key_file} cannot be read ({exc.strerror})."
+            ) from exc
+    if not key:
+        if PRODUCTION:
+            raise ImproperlyConfigured(missing)
+        import base64
+
+        key = _dev_secret(
+            dev_file, lambda: base64.urlsafe_b64encode(secrets.token_bytes(32)).decode()
+        )
+    return key
+
+
+# Identity encryption key (AES-256-GCM + HMAC blind index, both derived from it).
+FIELD_KEY = _key(
+    "PASSERELLE_FIELD_KEY",
+    "field.key",
+    "encryption key",
+    "No encryption key: set PASSERELLE_FIELD_KEY or PASSERELLE_FIELD_KEY_FILE. "
+    "Passerelle never stores identities unencrypted.",
+)
 
 # Audit chain key (HMAC-SHA256 of every audit event and of signed checkpoints): kept outside
 # the database like the field key, and a different key (docs/security.md "Audit log").
-AUDIT_KEY = os.environ.get("PASSERELLE_AUDIT_KEY", "")
-AUDIT_KEY_FILE = os.environ.get("PASSERELLE_AUDIT_KEY_FILE", "")
-if not AUDIT_KEY and AUDIT_KEY_FILE:
-    try:
-        AUDIT_KEY = Path(AUDIT_KEY_FILE).read_text().strip()
-    except OSError as exc:
-        raise ImproperlyConfigured(
-            f"The audit key file {AUDIT_KEY_FILE} cannot be read ({exc.strerror})."
-        ) from exc
-if not AUDIT_KEY:
-    if PRODUCTION:
-        raise ImproperlyConfigured(
-            "No audit key: set PASSERELLE_AUDIT_KEY or PASSERELLE_AUDIT_KEY_FILE. "
-            "The audit log is chained with a key kept outside the database."
-        )
-    import base64
-
-    AUDIT_KEY = _dev_secret(
-        "audit.key", lambda: base64.urlsafe_b64encode(secrets.token_bytes(32)).decode()
-    )
+AUDIT_KEY = _key(
+    "PASSERELLE_AUDIT_KEY",
+    "audit.key",
+    "audit key",
+    "No audit key: set PASSERELLE_AUDIT_KEY or PASSERELLE_AUDIT_KEY_FILE. "
+    "The audit log is chained with a key kept outside the database.",
+)
 
 ALLOWED_HOSTS = [
     h.strip()
