@@ -124,34 +124,42 @@ def sent(request):
     return render(request, "sharing/sent.html", {"page": page, "now": now})
 
 
-@require_POST
-@policy.permission("incident.share")
-def revoke(request, public_id):
+def _owner_step(request, public_id, step, done: str):
+    """Withdraw or confirm again one of the organisation's disclosures, then back to the list."""
     disclosure = policy.get_or_404(request.user, Disclosure, public_id, "incident.share")
     try:
-        services.revoke_disclosure(request.user, disclosure)
-    except DomainError as exc:
-        messages.error(request, str(exc.message))
-    else:
-        messages.success(request, _("The disclosure was withdrawn; the recipients were told."))
-    return redirect("sharing:sent")
-
-
-@require_POST
-@policy.permission("incident.share")
-def confirm(request, public_id):
-    """Share again a record that its protocol's suspension withdrew (the owner confirms)."""
-    disclosure = policy.get_or_404(request.user, Disclosure, public_id, "incident.share")
-    try:
-        services.confirm_disclosure(request.user, disclosure)
+        step(request.user, disclosure)
     except services.SharingRefused as exc:
         for reason in exc.reasons:
             messages.error(request, str(reason))
     except DomainError as exc:
         messages.error(request, str(exc.message))
     else:
-        messages.success(request, _("The record is shared again; the recipients were told."))
+        messages.success(request, done)
     return redirect("sharing:sent")
+
+
+@require_POST
+@policy.permission("incident.share")
+def revoke(request, public_id):
+    return _owner_step(
+        request,
+        public_id,
+        services.revoke_disclosure,
+        _("The disclosure was withdrawn; the recipients were told."),
+    )
+
+
+@require_POST
+@policy.permission("incident.share")
+def confirm(request, public_id):
+    """Share again a record that its protocol's suspension withdrew (the owner confirms)."""
+    return _owner_step(
+        request,
+        public_id,
+        services.confirm_disclosure,
+        _("The record is shared again; the recipients were told."),
+    )
 
 
 # --------------------------------------------------------------------------- export
