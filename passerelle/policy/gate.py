@@ -193,13 +193,21 @@ def consent_level(incident) -> int:
     every victim, witness and source to have consented to case-level sharing, identities
     (4) to identifiable sharing. A record with nobody in it is shared at level 2 at most.
     """
+    return _consent_levels([incident.pk])[incident.pk]
+
+
+def _consent_levels(incident_ids) -> dict[int, int]:
+    """`consent_level` of several incidents in two queries (persons, then their consents)."""
     with unscoped():
-        persons = list(
+        persons = (
             _model("incidents.Person")
-            .objects.filter(incident=incident)
+            .objects.filter(incident_id__in=incident_ids)
             .prefetch_related("consents")
         )
-    return _consent_level_of(persons)
+        by_incident = {}
+        for person in persons:
+            by_incident.setdefault(person.incident_id, []).append(person)
+    return {pk: _consent_level_of(by_incident.get(pk, [])) for pk in incident_ids}
 
 
 # The consent scopes that allow sharing a record at each level above 2: the one table the
@@ -233,24 +241,11 @@ def prefetch_shared(user, incidents) -> None:
     if not ids:
         return
     found = {pk: [] for pk in ids}
-    received = _model("sharing.Disclosure").objects.filter(
-        incident_id__in=ids, recipient_id__in=org_ids, **live_filter()
-    )  # what the user's own organisations received
-    for disclosure in _mark_scoped(received).select_related("protocol", "recipient"):
+    received = _received(org_ids, incident_id__in=ids)
+    for disclosure in received.select_related("protocol", "recipient"):
         found[disclosure.incident_id].append(disclosure)
     needs_consent = [pk for pk, ds in found.items() if any(d.level > 2 for d in ds)]
-    levels = {}
-    if needs_consent:
-        with unscoped():
-            persons = (
-                _model("incidents.Person")
-                .objects.filter(incident_id__in=needs_consent)
-                .prefetch_related("consents")
-            )
-            by_incident = {}
-            for person in persons:
-                by_incident.setdefault(person.incident_id, []).append(person)
-        levels = {pk: _consent_level_of(by_incident.get(pk, [])) for pk in needs_consent}
+    levels = _consent_levels(needs_consent) if needs_consent else {}
     if user is None or not getattr(user, "is_authenticated", False):
         return
     shared = _cache.for_user(user).setdefault("shared", {})
@@ -271,20 +266,22 @@ def live_disclosures(user, incident):
     org_ids = [m.organisation_id for m in memberships(user)]
     if not org_ids:
         return []
+    return list(_received(org_ids, incident=incident).select_related("protocol", "recipient"))
+
+
+def _received(org_ids, **filters):
+    """Disclosures to these organisations (the user's own) that are in effect now."""
     received = _model("sharing.Disclosure").objects.filter(
-        incident=incident, recipient_id__in=org_ids, **live_filter()
-    )  # what the user's own organisations received
-    return list(_mark_scoped(received).select_related("protocol", "recipient"))
+        recipient_id__in=org_ids, **live_filter(), **filters
+    )
+    return _mark_scoped(received)
 
 
 def received_disclosures(user):
     """Every disclosure to the user's organisations that is in effect now, newest first: the
     received list and its export (each row then opened through `shared_level` / `redact`)."""
     org_ids = [m.organisation_id for m in memberships(user)]
-    received = _model("sharing.Disclosure").objects.filter(
-        recipient_id__in=org_ids, **live_filter()
-    )
-    return _mark_scoped(received).select_related("protocol", "owner", "recipient", "incident")
+    return _received(org_ids).select_related("protocol", "owner", "recipient", "incident")
 
 
 def in_force_filter(today=None, prefix: str = "") -> dict:
