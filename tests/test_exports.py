@@ -12,7 +12,7 @@ import openpyxl
 import pytest
 from django.conf import settings
 from django.urls import reverse
-from hypothesis import given
+from hypothesis import example, given
 from hypothesis import strategies as st
 
 from passerelle.accounts.tests.factories import OrganisationFactory
@@ -50,6 +50,7 @@ def test_none_is_an_empty_cell_and_lazy_text_is_text():
 
 
 @given(st.text())
+@example("'\t")  # found in CI: a text starting with the apostrophe itself
 def test_no_cell_starts_a_formula_and_the_text_comes_back(text):
     cell = exports.safe_cell(text)
     assert not cell.startswith(exports.FORMULA_START) or exports.PLAIN_NUMBER.match(cell)

@@ -35,7 +35,9 @@ def safe_cell(value):
     if value is None:
         return ""
     if isinstance(value, str):
-        return "'" + value if is_risky(value) else value
+        # a text that already starts with the apostrophe gets one more, so that `unescape`
+        # gives back exactly what was written
+        return "'" + value if is_risky(value) or value.startswith("'") else value
     if isinstance(value, bool | int | float) or hasattr(value, "isoformat"):
         return value
     return safe_cell(str(value))  # lazy translations, Decimal, model instances...
@@ -43,7 +45,7 @@ def safe_cell(value):
 
 def unescape(text: str) -> str:
     """Undo `safe_cell` on text read back from a file Passerelle wrote."""
-    if len(text) > 1 and text[0] == "'" and text[1:].startswith(FORMULA_START):
+    if len(text) > 1 and text[0] == "'" and (is_risky(text[1:]) or text[1] == "'"):
         return text[1:]
     return text
 
