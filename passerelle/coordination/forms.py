@@ -8,7 +8,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from passerelle.accounts.models import Organisation, User
-from passerelle.core.forms import RowForm
+from passerelle.core.forms import IsoDateInput, RowForm
 from passerelle.directory.models import ThematicArea
 from passerelle.geography.models import Area
 
@@ -18,9 +18,7 @@ BLANK = [("", "---------")]
 
 
 def _date(**kwargs):
-    return forms.DateField(
-        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"), **kwargs
-    )
+    return forms.DateField(widget=IsoDateInput(), **kwargs)
 
 
 class OrganisationField(forms.ModelChoiceField):
@@ -68,7 +66,13 @@ def staff_of(org_ids):
 
 
 class BodyForm(forms.Form):
-    name = forms.CharField(label=_("Name"), max_length=200)
+    name = forms.CharField(label=_("Name (French)"), max_length=200)
+    name_en = forms.CharField(
+        label=_("Name (English)"),
+        max_length=200,
+        required=False,
+        help_text=_("Shown to English readers; the French name is shown when this is empty."),
+    )
     acronym = forms.CharField(label=_("Short name"), max_length=40)
     kind = forms.ChoiceField(label=_("Kind"), choices=Body.Kind.choices)
     parent = forms.ModelChoiceField(

@@ -6,6 +6,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from passerelle.accounts.models import Organisation
+from passerelle.core.forms import IsoDateInput
 from passerelle.geography.models import Area
 
 from .models import Audience, TrainingTopic
@@ -39,9 +40,7 @@ def _areas(max_level: int):
 
 
 def _date(label, required=True):
-    return forms.DateField(
-        label=label, required=required, widget=forms.DateInput({"type": "date"}, format="%Y-%m-%d")
-    )
+    return forms.DateField(label=label, required=required, widget=IsoDateInput())
 
 
 class TrainingForm(forms.Form):

@@ -23,3 +23,23 @@ class RowForm(forms.Form):
             if not data.get(name) and name not in self.errors:
                 self.add_error(name, _("Fill this in, or clear the whole row."))
         return data
+
+
+class IsoDateInput(forms.DateInput):
+    """`<input type="date">`: the browser accepts only ISO (2026-12-04) as its value, whatever
+    the page's language, and shows anything else as empty (a French `04/12/2026` was erased on
+    save). Every date field of the project uses this widget (tests/test_date_inputs_iso.py)."""
+
+    input_type = "date"
+
+    def __init__(self, attrs=None):
+        super().__init__(attrs, format="%Y-%m-%d")
+
+
+class IsoDateTimeInput(forms.DateTimeInput):
+    """`<input type="datetime-local">`, ISO for the same reason."""
+
+    input_type = "datetime-local"
+
+    def __init__(self, attrs=None):
+        super().__init__(attrs, format="%Y-%m-%dT%H:%M")

@@ -9,12 +9,12 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from passerelle.accounts.models import Organisation, User
+from passerelle.core.forms import IsoDateInput
 from passerelle.geography.models import Area
 
 from .models import ObjectiveComponent, ObjectiveNote, ThematicArea
 
 SIDES = [("", _("Mission and cluster")), ("mission", _("Mission")), ("cluster", _("Cluster"))]
-DATE = {"type": "date"}
 
 
 class AreaChoiceField(forms.ModelChoiceField):
@@ -154,11 +154,11 @@ class FocalPointForm(forms.Form):
         label=_("Deputy's account"), queryset=User.objects.none(), required=False
     )
     deputy_name = forms.CharField(label=_("Deputy"), max_length=120, required=False)
-    since = forms.DateField(label=_("Since"), widget=forms.DateInput(attrs=DATE))
+    since = forms.DateField(label=_("Since"), widget=IsoDateInput())
     until = forms.DateField(
         label=_("Until"),
         required=False,
-        widget=forms.DateInput(attrs=DATE),
+        widget=IsoDateInput(),
         help_text=_("Leave empty while the person is in office."),
     )
     note = forms.CharField(label=_("Note"), max_length=300, required=False)
@@ -188,7 +188,7 @@ class FocalPointForm(forms.Form):
 
 
 class EndForm(forms.Form):
-    until = forms.DateField(label=_("Last day as focal point"), widget=forms.DateInput(attrs=DATE))
+    until = forms.DateField(label=_("Last day as focal point"), widget=IsoDateInput())
 
 
 class ObjectiveForm(forms.Form):

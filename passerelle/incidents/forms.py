@@ -4,6 +4,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from passerelle.accounts.models import Organisation, User
+from passerelle.core.forms import IsoDateInput
 from passerelle.geography.models import Area
 from passerelle.vocabularies.models import Term
 
@@ -47,13 +48,9 @@ class IncidentForm(forms.Form):
     organisation = forms.ModelChoiceField(
         queryset=Organisation.objects.none(), label=_("Organisation")
     )
-    occurred_on = forms.DateField(
-        label=_("Date of incident"), widget=forms.DateInput(attrs={"type": "date"})
-    )
+    occurred_on = forms.DateField(label=_("Date of incident"), widget=IsoDateInput())
     date_precision = forms.ChoiceField(label=_("Date precision"), choices=DatePrecision.choices)
-    reported_on = forms.DateField(
-        label=_("Date reported"), required=False, widget=forms.DateInput(attrs={"type": "date"})
-    )
+    reported_on = forms.DateField(label=_("Date reported"), required=False, widget=IsoDateInput())
     region = AreaChoiceField(
         queryset=Area.objects.filter(level=1), label=_("Region"), required=False
     )
@@ -168,12 +165,8 @@ class IncidentForm(forms.Form):
 
 
 class IncidentFilterForm(forms.Form):
-    date_from = forms.DateField(
-        label=_("From"), required=False, widget=forms.DateInput(attrs={"type": "date"})
-    )
-    date_to = forms.DateField(
-        label=_("To"), required=False, widget=forms.DateInput(attrs={"type": "date"})
-    )
+    date_from = forms.DateField(label=_("From"), required=False, widget=IsoDateInput())
+    date_to = forms.DateField(label=_("To"), required=False, widget=IsoDateInput())
     region = AreaChoiceField(
         queryset=Area.objects.filter(level=1), label=_("Region"), required=False
     )

@@ -8,6 +8,7 @@ from django.utils.translation import gettext_lazy as _
 
 from passerelle import policy
 from passerelle.accounts.models import Organisation, User
+from passerelle.core.forms import IsoDateInput
 from passerelle.directory.models import ThematicArea
 from passerelle.geography.models import Area
 from passerelle.incidents.models import DataCategory
@@ -17,7 +18,6 @@ from passerelle.policy.roles import ROLES
 from . import similarity
 from .models import DeclineReason, Request
 
-DATE = {"type": "date"}
 INDENT = "\u2003"
 
 # What each level asked means, in plain words (0–3: identities are never asked by request).
@@ -42,9 +42,7 @@ LEVEL_CHOICES = [
 
 
 def date_field(label, **kwargs):
-    return forms.DateField(
-        label=label, widget=forms.DateInput(attrs=DATE, format="%Y-%m-%d"), **kwargs
-    )
+    return forms.DateField(label=label, widget=IsoDateInput(), **kwargs)
 
 
 class RefusedChoicesMixin:

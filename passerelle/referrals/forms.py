@@ -6,6 +6,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from passerelle.accounts.models import Organisation, User
+from passerelle.core.forms import IsoDateInput
 from passerelle.geography.models import Area
 from passerelle.policy.roles import ROLES
 
@@ -163,12 +164,12 @@ class MoveForm(forms.Form):
     provided_on = forms.DateField(
         label=_("Service provided on"),
         required=False,
-        widget=forms.DateInput(attrs={"type": "date"}),
+        widget=IsoDateInput(),
     )
 
 
 class FollowUpForm(forms.Form):
-    due = forms.DateField(label=_("Follow-up due"), widget=forms.DateInput(attrs={"type": "date"}))
+    due = forms.DateField(label=_("Follow-up due"), widget=IsoDateInput())
 
 
 class ReferralFilterForm(forms.Form):

@@ -26,6 +26,7 @@ from openpyxl.styles import Font
 
 from passerelle import policy
 from passerelle.core import audit, exports
+from passerelle.core.forms import IsoDateInput
 from passerelle.geography.loader import MALI_VERSION
 from passerelle.geography.models import Area
 
@@ -212,12 +213,8 @@ class GapFilterForm(forms.Form):
         ("missing", gettext_lazy("Needed service types without an active service")),
         ("unreferred", gettext_lazy("Incidents with needs and no referral")),
     ]
-    start = forms.DateField(
-        label=gettext_lazy("From"), required=False, widget=forms.DateInput({"type": "date"})
-    )
-    end = forms.DateField(
-        label=gettext_lazy("Until"), required=False, widget=forms.DateInput({"type": "date"})
-    )
+    start = forms.DateField(label=gettext_lazy("From"), required=False, widget=IsoDateInput())
+    end = forms.DateField(label=gettext_lazy("Until"), required=False, widget=IsoDateInput())
     region = forms.ModelChoiceField(
         label=gettext_lazy("Region"),
         queryset=Area.objects.filter(level=Area.Level.REGION).order_by("pcode"),

@@ -4,6 +4,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from passerelle.accounts.models import Organisation, User
+from passerelle.core.forms import IsoDateInput
 from passerelle.incidents.models import DataCategory
 from passerelle.policy.purposes import Purpose
 
@@ -84,12 +85,8 @@ class AggregateForm(forms.Form):
     data_category = forms.ChoiceField(
         label=_("Data category"), required=False, choices=[("", _("All")), *DataCategory.choices]
     )
-    date_from = forms.DateField(
-        label=_("From"), required=False, widget=forms.DateInput({"type": "date"})
-    )
-    date_to = forms.DateField(
-        label=_("Until"), required=False, widget=forms.DateInput({"type": "date"})
-    )
+    date_from = forms.DateField(label=_("From"), required=False, widget=IsoDateInput())
+    date_to = forms.DateField(label=_("Until"), required=False, widget=IsoDateInput())
 
     def clean(self):
         data = super().clean()

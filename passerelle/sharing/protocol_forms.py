@@ -9,7 +9,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from passerelle.accounts.models import Organisation
-from passerelle.core.forms import RowForm
+from passerelle.core.forms import IsoDateInput, RowForm
 from passerelle.geography.models import Area
 from passerelle.incidents.models import DataCategory
 from passerelle.policy.purposes import allowed_choices
@@ -18,7 +18,6 @@ from .models import SHAREABLE_LEVELS, PartyRole, Protocol
 
 BLANK = [("", "---------")]
 EXTRA_ROWS = 3
-DATE = {"type": "date"}
 
 
 class AreaMultipleChoiceField(forms.ModelMultipleChoiceField):
@@ -40,12 +39,8 @@ class ProtocolForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 5}),
         help_text=Protocol._meta.get_field("description").help_text,
     )
-    valid_from = forms.DateField(
-        label=_("Valid from"), required=False, widget=forms.DateInput(attrs=DATE)
-    )
-    valid_until = forms.DateField(
-        label=_("Valid until"), required=False, widget=forms.DateInput(attrs=DATE)
-    )
+    valid_from = forms.DateField(label=_("Valid from"), required=False, widget=IsoDateInput())
+    valid_until = forms.DateField(label=_("Valid until"), required=False, widget=IsoDateInput())
     retention_days = forms.IntegerField(
         label=_("Retention of shared copies (days)"),
         required=False,
