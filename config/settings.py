@@ -30,6 +30,9 @@ if ENV not in {"development", "production", "test"}:
     )
 PRODUCTION = ENV == "production"
 DEBUG = os.environ.get("PASSERELLE_DEBUG", "0" if PRODUCTION else "1") == "1"
+if PRODUCTION and DEBUG:
+    # DEBUG shows settings, SQL and tracebacks with personal data to whoever hits an error.
+    raise ImproperlyConfigured("PASSERELLE_DEBUG=1 is refused in production.")
 
 
 def _dev_secret(name: str, make) -> str:
@@ -115,6 +118,8 @@ INSTALLED_APPS = [
     "django_otp.plugins.otp_static",
     "csp",
     "leaflet",  # ships Leaflet's static files only; maps draw local GeoJSON, no tile server
+    "django_tasks",  # background and scheduled jobs (core.jobs, manage.py run_jobs)
+    "django_tasks_db",  # their queue: a table in the same database, no extra server
     "passerelle.accounts",
     "passerelle.vocabularies",
     "passerelle.geography",
@@ -301,6 +306,8 @@ if PRODUCTION:
     # Trust X-Forwarded-Proto only behind a reverse proxy that sets it (the default setup).
     if os.environ.get("PASSERELLE_BEHIND_PROXY", "1") == "1":
         SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+        # Login lockouts count per person's address, not per proxy (docs/deployment.md).
+        AXES_CLIENT_IP_CALLABLE = "passerelle.core.client_ip.client_ip"
     SECURE_HSTS_SECONDS = 31536000  # one year
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
     SECURE_HSTS_PRELOAD = True
@@ -315,3 +322,10 @@ LOGGING = {
 }
 
 PASSERELLE_PAGE_SIZE = 25
+
+# Background and scheduled jobs (core.jobs; docs/operations.md "Scheduled jobs"): a queue in
+# the database, run by `manage.py run_jobs` (worker and scheduler in one process).
+TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}}
+# Seconds to wait before each retry of a failed job; a job fails for good (and the
+# administrators are told) after len() + 1 attempts.
+PASSERELLE_JOB_RETRY_DELAYS = (60, 600)
