@@ -56,6 +56,7 @@ EXPECTED = {
     "geography:list": "area.view",
     "incidents:list": "incident.view",
     "incidents:create": "incident.create",
+    "incidents:export_xlsx": "incident.export",
     "incidents:area_options": "incident.view",
     "incidents:person_search": "person.view_identity",
     "incidents:detail": "incident.view",

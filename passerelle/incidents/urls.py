@@ -1,12 +1,13 @@
 from django.urls import path
 
-from . import views
+from . import list_export, views
 
 app_name = "incidents"
 
 urlpatterns = [
     path("", views.incident_list, name="list"),
     path("new/", views.incident_create, name="create"),
+    path("export.xlsx", list_export.incident_xlsx, name="export_xlsx"),
     path("areas/", views.area_options, name="area_options"),
     path("persons/search/", views.person_search, name="person_search"),
     path("<uuid:public_id>/", views.incident_detail, name="detail"),
