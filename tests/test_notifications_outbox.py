@@ -1,9 +1,10 @@
 """Notifications carry references only, and their e-mail leaves after the commit.
 
 notify() stores the notification and queues an OutgoingMail in the caller's transaction;
-the mail is sent by transaction.on_commit (best effort), never inside the transaction (where
-audit.record holds the log's lock) and never for a transaction that rolls back; what failed
-stays pending for `manage.py send_outbox`.
+after the commit a `send_outbox` job is queued and the worker sends the mail (core.jobs):
+never inside the transaction (where audit.record holds the log's lock), never in the request
+that wrote it, never for a transaction that rolls back; what failed stays pending for the
+scheduled `send_outbox` (also `manage.py send_outbox`).
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from django.core.management import call_command
 from django.db import connection, transaction
 from django.utils import timezone, translation
 
-from passerelle.core import audit, notify
+from passerelle.core import audit, jobs, notify
 from passerelle.core.models import Notification, OutgoingMail
 
 KIND = "protocol.activated"
@@ -76,6 +77,8 @@ def test_mail_is_sent_after_commit_and_not_before(reader):
     with transaction.atomic():
         assert notify.notify([reader], KIND, PARAMS) == 1
         assert mail.outbox == []  # still inside the transaction
+    assert mail.outbox == []  # committed: handed to the worker, not sent by the writer
+    jobs.work()
     assert [m.to for m in mail.outbox] == [[reader.email]]
     assert "PROT-2026-0001" in mail.outbox[0].body
     sent = OutgoingMail.objects.get()
@@ -101,6 +104,8 @@ def test_mail_is_never_sent_while_an_audited_write_holds_its_transaction(reader,
         assert seen == []
 
     audited_write()
+    assert seen == []  # the writer returned without waiting for the mail server
+    jobs.work()
     assert seen == [False]
 
 
@@ -110,6 +115,7 @@ def test_a_failure_leaves_the_mail_pending_for_send_outbox(reader, monkeypatch):
     _fail_sending(monkeypatch, calls)
     with transaction.atomic():
         notify.notify([reader], KIND, PARAMS)
+    jobs.work()
     assert len(calls) == 1  # tried once, after the commit, without raising into the caller
     pending = OutgoingMail.objects.get()
     assert pending.status == OutgoingMail.Status.PENDING

@@ -742,3 +742,12 @@ def remind_risk_reviews(today: dt.date | None = None) -> int:
         )
         reminded += 1
     return reminded
+
+
+def remind_action_points(today: dt.date | None = None) -> dict:
+    """The daily coordination reminders (job and command `remind_action_points`): overdue
+    action points and risk analyses due for review, each at most once a day."""
+    return {
+        "action_points": remind_overdue_action_points(today),
+        "risk_reviews": remind_risk_reviews(today),
+    }

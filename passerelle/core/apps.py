@@ -12,6 +12,9 @@ class CoreConfig(AppConfig):
         from . import checks, crypto  # noqa: F401  (registers system checks)
 
         crypto.load_keys()  # a malformed key stops start-up here, with a clear message
+        from . import jobs, notify
+
+        notify.LABELS["job"] = jobs.JobLabel  # job names shown by their label
         post_migrate.connect(_write_key_canary, sender=self)
 
 

@@ -172,3 +172,61 @@ class OutgoingMail(models.Model):
 
     def __str__(self):
         return f"mail {self.pk} ({self.status})"
+
+
+class JobSchedule(models.Model):
+    """One row per scheduled job (core.jobs.SCHEDULE): when it is next due.
+
+    The scheduler enqueues a due job by a conditional UPDATE of this row (due time unchanged
+    since it was read), so two schedulers running at once enqueue it once."""
+
+    job = models.CharField(max_length=60, unique=True)
+    next_due_at = models.DateTimeField()
+    last_enqueued_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["job"]
+        verbose_name = _("job schedule")
+        verbose_name_plural = _("job schedules")
+
+    def __str__(self):
+        return f"{self.job} due {self.next_due_at:%Y-%m-%d %H:%M}"
+
+
+class JobRun(models.Model):
+    """One attempt of a scheduled or background job (core.jobs): when, how it ended, what it
+    counted. The error is a summary (exception class, a scrubbed short message): never a
+    traceback, personal data or record content."""
+
+    class Status(models.TextChoices):
+        RUNNING = "running", _("Running")
+        SUCCEEDED = "succeeded", _("Succeeded")
+        RETRYING = "retrying", _("Failed, will be retried")
+        FAILED = "failed", _("Failed")
+
+    class Trigger(models.TextChoices):
+        SCHEDULE = "schedule", _("Schedule")
+        MANUAL = "manual", _("Run now")
+        EVENT = "event", _("After a change")
+
+    job = models.CharField(max_length=60, db_index=True)
+    trigger = models.CharField(max_length=12, choices=Trigger.choices, default=Trigger.SCHEDULE)
+    attempt = models.PositiveSmallIntegerField(default=1)
+    status = models.CharField(max_length=12, choices=Status.choices, default=Status.RUNNING)
+    started_at = models.DateTimeField()
+    finished_at = models.DateTimeField(null=True, blank=True)
+    counts = models.JSONField(default=dict, blank=True)
+    error = models.CharField(max_length=200, blank=True)
+
+    class Meta:
+        ordering = ["-started_at", "-id"]
+        indexes = [models.Index(fields=["job", "-started_at"], name="core_jobrun_job_started")]
+        verbose_name = _("job run")
+        verbose_name_plural = _("job runs")
+
+    def __str__(self):
+        return f"{self.job} #{self.attempt} {self.status}"
+
+    @property
+    def duration(self):
+        return (self.finished_at - self.started_at) if self.finished_at else None

@@ -6,11 +6,13 @@ dates, choice values only — `PARAMETERS` lists the names allowed; a request's 
 note or a narrative never goes into a notification or an e-mail).
 
 E-mail goes through an outbox: `notify()` stores the notification and queues an
-`OutgoingMail` row in the caller's transaction; the mail is sent after the transaction
-commits (`transaction.on_commit`, best effort), never while the transaction — and the
-audit log's lock — is held, and never for a transaction that rolls back. What could not be
-sent stays pending for `manage.py send_outbox` (run it from cron or a worker), which retries
-with a back-off.
+`OutgoingMail` row in the caller's transaction; once the transaction commits
+(`transaction.on_commit`) a `send_outbox` job for those mails is put in the job queue and
+the worker (`manage.py run_jobs`, core.jobs) sends them: never while the transaction — and
+the audit log's lock — is held, never for a transaction that rolls back, and never in the
+request that wrote them (a slow mail server does not hold up a page). What could not be
+sent stays pending for the `send_outbox` job that the scheduler runs every minute (also
+`manage.py send_outbox`), which retries with a back-off. The outbox stays the record.
 """
 
 from __future__ import annotations
@@ -51,6 +53,9 @@ MESSAGES = {
     "breakglass.used": _(
         "%(user)s used break-glass access on incident %(reference)s; please review it."
     ),
+    "job.failed": _(
+        "The scheduled job %(job)s failed on %(on)s after every retry; see Scheduled jobs."
+    ),
 }
 
 # The only parameter names a notification may carry: references, acronyms, user names of
@@ -78,6 +83,7 @@ PARAMETERS = frozenset(
         "urgency",
         "due",  # dates
         "on",
+        "job",  # a scheduled job's name (core.jobs)
     }
 )
 
@@ -141,8 +147,19 @@ def notify(users, kind: str, params: dict | None = None, url: str = "") -> int:
             queued.append(OutgoingMail.objects.create(notification=notification).pk)
         stored += 1
     if queued:
-        transaction.on_commit(lambda: send_outbox(ids=queued), robust=True)
+        transaction.on_commit(lambda: _enqueue_sending(queued), robust=True)
     return stored
+
+
+def _enqueue_sending(ids: list) -> None:
+    """After the commit: hand the mails to the worker (core.jobs). Should the queue refuse,
+    they stay pending for the scheduled `send_outbox` run, a minute later at most."""
+    from .jobs import enqueue_now
+
+    try:
+        enqueue_now("send_outbox", trigger="event", ids=list(ids))
+    except Exception:  # noqa: BLE001 - the outbox keeps the mail; the schedule sends it
+        logger.warning("Mail %s left for the scheduled send_outbox run", ids, exc_info=True)
 
 
 # --------------------------------------------------------------------------- the outbox

@@ -8,7 +8,7 @@ import json
 import pytest
 from django.core import mail
 
-from passerelle.core import notify
+from passerelle.core import jobs, notify
 from passerelle.core.models import Notification
 
 pytestmark = pytest.mark.django_db
@@ -22,6 +22,7 @@ def test_a_new_request_notifies_and_mails_its_reference_only(
 ):
     with django_capture_on_commit_callbacks(execute=True):
         request = ask(subject=SUBJECT, body=BODY)
+    jobs.work()  # the worker sends the mail queued after the commit
     told = Notification.objects.filter(kind="request.received")
     assert told.exists()
     for note in told:

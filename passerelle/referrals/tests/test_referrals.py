@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from passerelle import policy
 from passerelle.accounts.tests.factories import OrganisationFactory
+from passerelle.core import jobs
 from passerelle.core.guard import unscoped
 from passerelle.core.models import AuditEvent, Notification
 from passerelle.incidents import services as incident_services
@@ -171,6 +172,7 @@ def test_the_whole_lifecycle(world, monitor, person, django_capture_on_commit_ca
     mail.outbox.clear()
     with django_capture_on_commit_callbacks(execute=True):  # e-mail leaves after the commit
         referral = refer(monitor, person, world["medical"], urgency="urgent", need=need)
+    jobs.work()  # the worker sends the mail queued after the commit
     today = timezone.localdate()
     assert referral.status == "sent" and referral.reference.startswith("REF-DRC-")
     assert referral.follow_up_due == today + dt.timedelta(days=3)

@@ -13,6 +13,7 @@ from django.utils import timezone
 
 from passerelle import policy
 from passerelle.accounts.tests.factories import OrganisationFactory
+from passerelle.core import jobs
 from passerelle.core.guard import unscoped
 from passerelle.core.models import AuditEvent, Notification
 from passerelle.incidents import services as incident_services
@@ -112,6 +113,7 @@ def test_the_recipient_is_notified_in_app_and_by_mail(
     officer = user_with_role("viewer", hrd, language="fr")
     with django_capture_on_commit_callbacks(execute=True):  # e-mail leaves after the commit
         share(sharer, summary, protocol, hrd)
+    jobs.work()  # the worker sends the mail queued after the commit
     note = Notification.objects.get(recipient=officer)
     assert note.kind == "disclosure.received" and note.params["reference"] == summary.reference
     assert any(officer.email in m.to and "DRC" in m.body for m in mail.outbox)

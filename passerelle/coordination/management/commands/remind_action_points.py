@@ -2,7 +2,7 @@
 
 from django.core.management.base import BaseCommand
 
-from passerelle.coordination.services import remind_overdue_action_points, remind_risk_reviews
+from passerelle.coordination.services import remind_action_points
 
 
 class Command(BaseCommand):
@@ -12,7 +12,7 @@ class Command(BaseCommand):
     )
 
     def handle(self, *args, **options):
-        actions = remind_overdue_action_points()
-        risks = remind_risk_reviews()
+        counts = remind_action_points()
+        actions, risks = counts["action_points"], counts["risk_reviews"]
         self.stdout.write(f"{actions} overdue action point(s) reminded.")
         self.stdout.write(f"{risks} risk review(s) due reminded.")

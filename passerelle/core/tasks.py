@@ -1,0 +1,40 @@
+"""The core's jobs (core.jobs; run by `manage.py run_jobs`): the mail outbox, and keeping
+the record of runs and the queue's table small."""
+
+import datetime as dt
+
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from . import notify
+from .jobs import scheduled
+from .models import JobRun
+
+KEEP_RUNS = dt.timedelta(days=90)
+KEEP_FAILED_RUNS = dt.timedelta(days=365)
+KEEP_QUEUE_RESULTS = dt.timedelta(days=7)
+
+
+@scheduled(
+    "send_outbox", label=_("Send the e-mail waiting in the outbox"), every=dt.timedelta(minutes=1)
+)
+def send_outbox(ids: list | None = None) -> dict:
+    """Every minute, what is due; right after a commit, the mail that commit queued (ids)."""
+    return notify.send_outbox(ids=ids)
+
+
+@scheduled("prune_job_records", label=_("Prune old job records"), daily_at=dt.time(2, 0))
+def prune_job_records() -> dict:
+    """Forget successful runs after 90 days, failed ones after a year, and the queue's
+    finished tasks after a week (the runs are the record)."""
+    from django_tasks_db.models import DBTaskResult
+
+    now = timezone.now()
+    runs = JobRun.objects.filter(
+        status=JobRun.Status.SUCCEEDED, started_at__lt=now - KEEP_RUNS
+    ).delete()[0]
+    failed = JobRun.objects.filter(started_at__lt=now - KEEP_FAILED_RUNS).delete()[0]
+    queue = (
+        DBTaskResult.objects.finished().filter(finished_at__lt=now - KEEP_QUEUE_RESULTS).delete()[0]
+    )
+    return {"runs": runs + failed, "queue": queue}
