@@ -18,11 +18,12 @@ PYTEST_ARGS ?=
 # Test processes (pytest-xdist): one per core; 0 runs the suite in this process.
 PYTEST_WORKERS ?= auto
 
-.PHONY: help venv install run demo-code test bench lint messages check-messages clean
+.PHONY: help venv install run serve demo-code test bench lint messages check-messages clean
 
 help:
 	@echo "make install         create .venv, install the project (editable, with dev extras), compile messages"
 	@echo "make run             migrate, load the demo data, serve on http://127.0.0.1:8000"
+	@echo "make serve           production setup: PostgreSQL, gunicorn behind nginx (https://localhost:8443), worker (docs/deployment.md)"
 	@echo "make demo-code       print the current two-factor code of the demo accounts"
 	@echo "make test            run the test suite on every core (PYTEST_ARGS='-k foo' to select; PYTEST_WORKERS=0 for one process; DATABASE_URL=... for PostgreSQL)"
 	@echo "make bench           run every bench/*.py"
@@ -50,6 +51,10 @@ run: install
 	$(MANAGE) migrate --noinput
 	$(MANAGE) load_demo
 	$(MANAGE) runserver 127.0.0.1:8000
+
+# Production setup on one machine (scripts/serve.sh; docs/deployment.md). Ctrl-C stops it.
+serve: install
+	bash scripts/serve.sh
 
 demo-code:
 	@$(MANAGE) demo_code
