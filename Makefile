@@ -22,7 +22,7 @@ PYTEST_WORKERS ?= auto
 
 help:
 	@echo "make install         create .venv, install the project (editable, with dev extras), compile messages"
-	@echo "make run             migrate, load the demo data, serve on http://127.0.0.1:8000"
+	@echo "make run             migrate, load the demo data, serve on http://127.0.0.1:8000 with the jobs worker"
 	@echo "make serve           production setup: PostgreSQL, gunicorn behind nginx (https://localhost:8443), worker (docs/deployment.md)"
 	@echo "make demo-code       print the current two-factor code of the demo accounts"
 	@echo "make test            run the test suite on every core (PYTEST_ARGS='-k foo' to select; PYTEST_WORKERS=0 for one process; DATABASE_URL=... for PostgreSQL)"
@@ -50,6 +50,10 @@ install: venv
 run: install
 	$(MANAGE) migrate --noinput
 	$(MANAGE) load_demo
+	# The jobs worker (reminders, expiry, mail; docs/operations.md) runs beside the server
+	# and stops with it.
+	$(MANAGE) run_jobs & worker=$$!; \
+	trap 'kill $$worker 2>/dev/null || true; wait $$worker 2>/dev/null || true' EXIT INT TERM; \
 	$(MANAGE) runserver 127.0.0.1:8000
 
 # Production setup on one machine (scripts/serve.sh; docs/deployment.md). Ctrl-C stops it.

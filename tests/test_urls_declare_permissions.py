@@ -48,6 +48,8 @@ EXPECTED = {
     "core:home": "dashboard.view",
     "core:health": "__public__",
     "core:audit": "audit.view",
+    "core:jobs": "admin.access",
+    "core:job_run": "admin.access",
     "accounts:login": "__public__",
     "accounts:logout": "__public__",
     "accounts:otp_manage": "dashboard.view",

@@ -12,7 +12,7 @@ class CoreConfig(AppConfig):
         from . import checks, crypto  # noqa: F401  (registers system checks)
 
         crypto.load_keys()  # a malformed key stops start-up here, with a clear message
-        from . import jobs, notify
+        from . import jobs, notify, policy_rules  # noqa: F401  (policy_rules: jobs.run)
 
         notify.LABELS["job"] = jobs.JobLabel  # job names shown by their label
         post_migrate.connect(_write_key_canary, sender=self)

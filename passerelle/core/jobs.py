@@ -34,6 +34,7 @@ from django.db import DatabaseError, IntegrityError, transaction
 from django.utils import timezone
 from django.utils.module_loading import autodiscover_modules
 
+from . import audit
 from .errors import DomainError
 from .models import JobRun, JobSchedule
 
@@ -236,7 +237,7 @@ def report_failure(job: Job, run: JobRun) -> None:
     the outbox) and write it into the audit log. Never raises: the run stays recorded."""
     from django.urls import reverse
 
-    from . import audit, notify
+    from . import notify
 
     try:
         with transaction.atomic():
@@ -391,3 +392,42 @@ class JobLabel:
         if job is None:
             raise ValueError(value)
         self.label = job.label
+
+
+# --------------------------------------------------------------------------- run now
+
+
+@audit.service
+def run_now(actor, *, name: str):
+    """Queue one run of job `name` now (the "Run now" button): refused (and the refusal
+    audited) to whoever may not `jobs.run`; the request is audited."""
+    from passerelle import policy
+
+    job = get(name)
+    policy.require(actor, "jobs.run")
+    result = job.task.enqueue(trigger=JobRun.Trigger.MANUAL)
+    audit.record(
+        actor,
+        "job.run_now",
+        organisation=audit.home_organisation(actor),
+        detail={"job": job.name},
+    )
+    return result
+
+
+def queue_state(now=None) -> dict:
+    """How many tasks wait in the queue and since when (a worker that is not running shows
+    as tasks waiting for minutes)."""
+    from django.db.models import Min
+    from django_tasks_db.models import DBTaskResult
+
+    now = now or timezone.now()
+    ready = DBTaskResult.objects.ready()
+    figures = ready.aggregate(oldest=Min("enqueued_at"))
+    waiting = ready.count()
+    oldest = figures["oldest"]
+    return {
+        "waiting": waiting,
+        "oldest": oldest,
+        "stalled": bool(oldest and now - oldest > dt.timedelta(minutes=5)),
+    }

@@ -2,7 +2,7 @@
 
 from django.core.management.base import BaseCommand
 
-from passerelle.coordination.services import remind_action_points
+from passerelle.coordination import services
 
 
 class Command(BaseCommand):
@@ -12,7 +12,7 @@ class Command(BaseCommand):
     )
 
     def handle(self, *args, **options):
-        counts = remind_action_points()
+        counts = services.remind_action_points()  # the job's function too
         actions, risks = counts["action_points"], counts["risk_reviews"]
         self.stdout.write(f"{actions} overdue action point(s) reminded.")
         self.stdout.write(f"{risks} risk review(s) due reminded.")
