@@ -6,6 +6,8 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from .fields import EncryptedTextField
+
 
 class BaseModel(models.Model):
     """Public UUID for URLs; timestamps in UTC."""
@@ -230,3 +232,21 @@ class JobRun(models.Model):
     @property
     def duration(self):
         return (self.finished_at - self.started_at) if self.finished_at else None
+
+
+class HeldSubmission(BaseModel):
+    """A form sent after its session had ended for inactivity, kept encrypted for the same
+    user to send again to the same address after signing in, for a short time
+    (`passerelle/core/held.py`, docs/security.md "Idle timeout without lost work")."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    path = models.CharField(max_length=500)
+    payload = EncryptedTextField()  # JSON: user, path and the fields, bound to this row
+    files_dropped = models.PositiveIntegerField(default=0)
+    expires_at = models.DateTimeField(db_index=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self):
+        return f"held {self.public_id}"
