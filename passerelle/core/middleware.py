@@ -8,7 +8,9 @@
 - `NoStoreMiddleware`: the pages of a signed-in user are never kept by the browser or a proxy
   (`Cache-Control: no-store`, `Pragma: no-cache`): on a shared field laptop, the back button
   after logout must not show a victim's page. Static files (served before Django) and the
-  public pages of an anonymous visitor keep their caching.
+  public pages of an anonymous visitor keep their caching. The one exception is a response
+  marked `public_cache` by its view: the simplified area boundaries (geography.views.boundaries),
+  public geography identical for every user, which the map pages fetch once and keep.
 """
 
 from __future__ import annotations
@@ -62,6 +64,8 @@ class NoStoreMiddleware:
     def __call__(self, request):
         before = _signed_in(request)  # a logout or an idle timeout ends the session
         response = self.get_response(request)
+        if getattr(response, "public_cache", False) is True:
+            return response
         if before or _signed_in(request):
             add_never_cache_headers(response)  # no-cache, no-store, must-revalidate, private
             response["Pragma"] = "no-cache"

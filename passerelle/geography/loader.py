@@ -34,6 +34,10 @@ from .models import Area
 
 MALI_DIR = Path(__file__).resolve().parent / "data" / "mali"
 MALI_VERSION = "cod-ab-2021-12-20"
+# Cercles whose bundled boundary is derived, not surveyed (geography.derive): the four cercles
+# of Ménaka, cut from the old Ménaka cercle by nearest seat. Maps say they are approximate.
+MALI_APPROXIMATE = frozenset({"ML1001", "ML1002", "ML1003", "ML1004"})
+MALI_MENAKA_FILE = "mali_menaka_cercles_approximate.geojson"
 
 REQUIRED_COLUMNS = ("pcode", "name", "level", "parent_pcode")
 OPTIONAL_COLUMNS = ("name_fr", "name_en")
@@ -643,6 +647,8 @@ def load_mali(version: str = MALI_VERSION) -> LoadResult:
 
     Regions ML01–ML09 get the geoBoundaries ADM1 polygons; cercles get the ADM2 polygons, and
     the old Ménaka cercle polygon (no admin2 P-code) goes to region ML10 through ``adm1_pcode``.
+    The four cercles of Ménaka get the approximate parts of that polygon derived by
+    ``geography.derive`` (``MALI_APPROXIMATE``).
     """
     return load_areas(
         MALI_DIR / "mali_admin.csv",
@@ -650,6 +656,7 @@ def load_mali(version: str = MALI_VERSION) -> LoadResult:
         geojson=[
             GeoJSONSource(MALI_DIR / "mali_adm1_geoboundaries_simplified.geojson", "adm1_pcode"),
             GeoJSONSource(MALI_DIR / "mali_adm2.geojson", "adm2_pcode", "adm1_pcode"),
+            GeoJSONSource(MALI_DIR / MALI_MENAKA_FILE, "adm2_pcode"),
         ],
         version=version,
     )

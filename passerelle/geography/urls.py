@@ -6,4 +6,5 @@ app_name = "geography"
 
 urlpatterns = [
     path("", views.area_list, name="list"),
+    path("boundaries/<int:level>/<str:digest>.json", views.boundaries, name="boundaries"),
 ]

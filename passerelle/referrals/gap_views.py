@@ -3,19 +3,16 @@
 The gap figures come from `gaps.build`, which counts only what `policy.aggregate_scope` allows,
 protects small cells and, when partners' records are counted, coarsens as
 `disclosure_control.Coarsening` says (the page, the XLSX and the map show the same figures);
-these views parse filters, ask, and render (HTML, XLSX, and the area boundaries for the map,
-simplified and rounded so that the page stays light).
+these views parse filters, ask, and render (HTML, XLSX, and the figures per area for the map,
+whose boundaries the browser fetches once from geography.boundaries and keeps).
 """
 
 from __future__ import annotations
 
-import json
 from urllib.parse import urlencode
 
 import openpyxl
 from django import forms
-from django.db.models import TextField
-from django.db.models.functions import Cast
 from django.http import HttpResponse
 from django.shortcuts import render
 from django.urls import path, reverse
@@ -27,7 +24,8 @@ from openpyxl.styles import Font
 from passerelle import policy
 from passerelle.core import audit, exports
 from passerelle.core.forms import IsoDateInput
-from passerelle.geography.loader import MALI_VERSION
+from passerelle.geography import boundaries
+from passerelle.geography.loader import MALI_APPROXIMATE, MALI_VERSION
 from passerelle.geography.models import Area
 
 from . import gaps
@@ -38,98 +36,10 @@ XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 # --------------------------------------------------------------------------- map data
 
-# Douglas–Peucker tolerance and rounding of the boundaries sent to the browser (degrees):
-# about 1 km and 100 m, below a pixel for Mali drawn a few hundred pixels wide. The Mali
-# cercles go from 350 kB to about 55 kB.
-TOLERANCE = 0.01
-DECIMALS = 3
-_simplified: dict = {}
-
-
-def _perpendicular(point, start, end) -> float:
-    (x, y), (x1, y1), (x2, y2) = point, start, end
-    dx, dy = x2 - x1, y2 - y1
-    if dx == 0 and dy == 0:
-        return ((x - x1) ** 2 + (y - y1) ** 2) ** 0.5
-    return abs(dy * x - dx * y + x2 * y1 - y2 * x1) / (dx * dx + dy * dy) ** 0.5
-
-
-def simplify_ring(ring: list, tolerance: float = TOLERANCE, decimals: int = DECIMALS) -> list:
-    """A closed ring with fewer points (Douglas–Peucker), coordinates rounded; the rounded ring
-    itself when simplifying would leave fewer than four points, and the ring unchanged when it is
-    smaller than the rounding."""
-    rounded = []
-    for x, y, *_rest in ring:
-        point = [round(x, decimals), round(y, decimals)]
-        if not rounded or rounded[-1] != point:
-            rounded.append(point)
-    if len(rounded) < 4:  # a ring smaller than the rounding: keep it as it is
-        return [[x, y] for x, y, *_rest in ring]
-    if len(rounded) < 5:
-        return rounded
-    keep = [False] * len(rounded)
-    keep[0] = keep[-1] = True
-    stack = [(0, len(rounded) - 1)]
-    while stack:
-        first, last = stack.pop()
-        worst, index = 0.0, None
-        for i in range(first + 1, last):
-            distance = _perpendicular(rounded[i], rounded[first], rounded[last])
-            if distance > worst:
-                worst, index = distance, i
-        if index is not None and worst > tolerance:
-            keep[index] = True
-            stack.extend([(first, index), (index, last)])
-    points = [p for p, kept in zip(rounded, keep, strict=True) if kept]
-    return points if len(points) >= 4 else rounded
-
-
-def simplify(geometry: dict) -> dict | None:
-    if not isinstance(geometry, dict) or geometry.get("type") not in ("Polygon", "MultiPolygon"):
-        return None
-    polygons = (
-        [geometry["coordinates"]] if geometry["type"] == "Polygon" else geometry["coordinates"]
-    )
-    simplified = [[simplify_ring(ring) for ring in polygon] for polygon in polygons]
-    if geometry["type"] == "Polygon":
-        return {"type": "Polygon", "coordinates": simplified[0]}
-    return {"type": "MultiPolygon", "coordinates": simplified}
-
-
-def _geometries(areas) -> dict:
-    """Area id → simplified boundary. The boundaries are read as text and parsed and simplified
-    only when they changed since the last call (kept in memory: a few hundred areas at most)."""
-    rows = (
-        Area.objects.filter(pk__in=[a.pk for a in areas], geometry__isnull=False)
-        .annotate(text=Cast("geometry", TextField()))
-        .values_list("pk", "text")
-    )
-    result = {}
-    for pk, text in rows:
-        key = (pk, hash(text))
-        if key not in _simplified:
-            if len(_simplified) > 1000:
-                _simplified.clear()
-            _simplified[key] = simplify(json.loads(text))
-        result[pk] = _simplified[key]
-    return result
-
-
-def area_features(areas) -> dict:
-    """A GeoJSON FeatureCollection of the areas that have a boundary (P-code and name)."""
-    features = []
-    geometries = _geometries(areas)
-    for area in areas:
-        geometry = geometries.get(area.pk)
-        if geometry is not None:
-            features.append(
-                {
-                    "type": "Feature",
-                    "properties": {"pcode": area.pcode, "name": area.name},
-                    "geometry": geometry,
-                }
-            )
-    return {"type": "FeatureCollection", "features": features}
+# The boundaries are not in the page: areamap.js fetches them once per admin level from
+# geography.boundaries (simplified, cached by the browser); the page carries only the figures.
+simplify_ring = boundaries.simplify_ring
+simplify = boundaries.simplify
 
 
 def _ranges(values: list[int], fixed: list[int] | None = None) -> list[tuple[int, int | None]]:
@@ -187,21 +97,30 @@ class Scale:
 
 def area_map(map_id: str, areas, values: dict, legend: list, *, title, palette: str) -> dict:
     """Context for templates/referrals/_area_map.html. `values`: P-code → {"c": class,
-    "t": tooltip text, "u": link or None}."""
-    features = area_features(areas)
-    drawn = {f["properties"]["pcode"] for f in features["features"]}
+    "t": tooltip text, "u": link or None}. The boundaries are named by URL only (one cached
+    document per admin level among the areas drawn), never copied into the page."""
+    drawn = boundaries.drawable(areas)
+    shown = [a for a in areas if a.pcode in drawn]
+    levels = sorted({a.level for a in shown})
+    values = {a.pcode: values[a.pcode] for a in shown if a.pcode in values}
     return {
         "id": map_id,
-        "features_id": f"{map_id}-features",
-        "values_id": f"{map_id}-values",
+        "data_id": f"{map_id}-data",
         "legend_id": f"{map_id}-legend",
         "mali_credit": any(a.pcode_version == MALI_VERSION for a in areas),
-        "features": features,
-        "values": {pcode: value for pcode, value in values.items() if pcode in drawn},
+        "drawn": bool(shown),
+        "values": values,
+        "data": {
+            "boundaries": [boundaries.for_level(level).url for level in levels],
+            "areas": [{"p": a.pcode, "n": a.name, **values.get(a.pcode, {})} for a in shown],
+        },
         "legend": legend,
         "title": title,
         "palette": palette,
         "without_boundary": [a for a in areas if a.pcode not in drawn],
+        "approximate": [
+            a for a in shown if a.pcode_version == MALI_VERSION and a.pcode in MALI_APPROXIMATE
+        ],
     }
 
 

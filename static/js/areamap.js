@@ -1,13 +1,22 @@
-/* Areas coloured by class on a Leaflet map, without tiles (templates/referrals/_area_map.html).
+/* Areas coloured by class, drawn as SVG without tiles (templates/referrals/_area_map.html).
  *
- * <div class="areamap" data-features="ID1" data-values="ID2" data-legend="ID3">: ID1 is a
- * json_script block holding a GeoJSON FeatureCollection whose features carry properties.pcode
- * and properties.name; ID2 maps a P-code to {c: class, t: text for the tooltip, u: link or null};
- * ID3 is the legend list, whose swatches (class "scale-<c>", attribute data-class) give the
- * colours, so that the palette lives in the stylesheet only.
+ * <div class="areamap" data-map="ID1" data-legend="ID2">: ID1 is a json_script block holding
+ * {boundaries: [URL per admin level], areas: [{p: P-code, n: name, c: class, t: text,
+ * u: link or null}]}, in the order of the page's table. The boundaries are GeoJSON
+ * FeatureCollections (properties.pcode only) served once and kept by the browser
+ * (geography.boundaries); the page carries only the figures. ID2 is the legend list, whose
+ * swatches (class "scale-<c>", attribute data-class) give the colours, so that the palette
+ * lives in the stylesheet only.
+ *
+ * Keyboard: the map is one tab stop; the arrow keys move from one area to the next (in the
+ * table's order), Home and End go to the first and last, Enter follows the area's link. The
+ * focused or hovered area is outlined and its figure written under the map.
  */
 (function () {
   "use strict";
+
+  var SVG = "http://www.w3.org/2000/svg";
+  var fetched = {};
 
   function readJSON(id) {
     var element = id && document.getElementById(id);
@@ -19,6 +28,16 @@
     }
   }
 
+  function load(url) {
+    if (!fetched[url]) {
+      fetched[url] = fetch(url, { credentials: "same-origin" }).then(function (response) {
+        if (!response.ok) throw new Error(response.status);
+        return response.json();
+      });
+    }
+    return fetched[url];
+  }
+
   function palette(legend) {
     var colours = {};
     if (!legend) return colours;
@@ -28,58 +47,170 @@
     return colours;
   }
 
-  function tooltip(name, text) {
-    var box = document.createElement("span");
-    var strong = document.createElement("strong");
-    strong.textContent = name;
-    box.appendChild(strong);
-    if (text) box.appendChild(document.createTextNode(": " + text));
-    return box;
+  function polygons(geometry) {
+    if (!geometry) return [];
+    if (geometry.type === "Polygon") return [geometry.coordinates];
+    if (geometry.type === "MultiPolygon") return geometry.coordinates;
+    return [];
   }
 
-  function draw(element) {
-    var features = readJSON(element.getAttribute("data-features"));
-    var values = readJSON(element.getAttribute("data-values")) || {};
-    if (typeof L === "undefined" || !features || !features.features || !features.features.length) {
-      return;
-    }
-    var colours = palette(document.getElementById(element.getAttribute("data-legend")));
-    var map = L.map(element, {
-      attributionControl: false,
-      zoomSnap: 0.25,
-      scrollWheelZoom: false,
+  /* Equirectangular projection, longitudes shrunk by the cosine of the middle latitude. */
+  function projection(shapes) {
+    var box = [Infinity, Infinity, -Infinity, -Infinity];
+    shapes.forEach(function (shape) {
+      polygons(shape.geometry).forEach(function (polygon) {
+        polygon[0].forEach(function (point) {
+          box[0] = Math.min(box[0], point[0]);
+          box[1] = Math.min(box[1], point[1]);
+          box[2] = Math.max(box[2], point[0]);
+          box[3] = Math.max(box[3], point[1]);
+        });
+      });
     });
-    var layer = L.geoJSON(features, {
-      style: function (feature) {
-        var value = values[feature.properties.pcode] || {};
-        return {
-          color: "#4a5563",
-          weight: 1,
-          fillColor: colours[value.c] || colours.none || "#d7dce3",
-          fillOpacity: 0.85,
-        };
-      },
-      onEachFeature: function (feature, shape) {
-        var value = values[feature.properties.pcode] || {};
-        shape.bindTooltip(tooltip(feature.properties.name, value.t), { sticky: true });
-        if (value.u) {
-          shape.on("click", function () {
-            window.location.assign(value.u);
-          });
+    var k = Math.cos((((box[1] + box[3]) / 2) * Math.PI) / 180);
+    var scale = 100;
+    return {
+      x: function (lon) { return ((lon - box[0]) * k * scale).toFixed(1); },
+      y: function (lat) { return ((box[3] - lat) * scale).toFixed(1); },
+      width: (box[2] - box[0]) * k * scale,
+      height: (box[3] - box[1]) * scale,
+    };
+  }
+
+  function pathData(geometry, project) {
+    var parts = [];
+    polygons(geometry).forEach(function (polygon) {
+      polygon.forEach(function (ring) {
+        parts.push(
+          "M" +
+            ring
+              .map(function (point) { return project.x(point[0]) + " " + project.y(point[1]); })
+              .join("L") +
+            "Z"
+        );
+      });
+    });
+    return parts.join("");
+  }
+
+  function label(area) {
+    return area.t ? area.n + ": " + area.t : area.n;
+  }
+
+  function draw(element, data, documents) {
+    var byCode = {};
+    data.areas.forEach(function (area) { byCode[area.p] = area; });
+    var shapes = [];
+    documents.forEach(function (collection) {
+      (collection.features || []).forEach(function (feature) {
+        var code = feature.properties && feature.properties.pcode;
+        if (byCode[code]) shapes.push({ area: byCode[code], geometry: feature.geometry });
+      });
+    });
+    if (!shapes.length) return;
+    var project = projection(shapes);
+    var pad = Math.max(project.width, project.height) * 0.02;
+    var colours = palette(document.getElementById(element.getAttribute("data-legend")));
+    var info = document.getElementById(element.id + "-info");
+
+    var svg = document.createElementNS(SVG, "svg");
+    svg.setAttribute("viewBox", [-pad, -pad, project.width + 2 * pad, project.height + 2 * pad].join(" "));
+    svg.setAttribute("preserveAspectRatio", "xMidYMid meet");
+    svg.setAttribute("role", "group");
+    svg.setAttribute("aria-label", element.getAttribute("data-label") || "");
+    svg.setAttribute("aria-describedby", element.id + "-keys");
+    var keys = document.createElement("p");
+    keys.id = element.id + "-keys";
+    keys.className = "visually-hidden";
+    keys.textContent = element.getAttribute("data-keys") || "";
+
+    var paths = {};
+    shapes.forEach(function (shape) {
+      var path = document.createElementNS(SVG, "path");
+      path.setAttribute("d", pathData(shape.geometry, project));
+      path.setAttribute("fill", colours[shape.area.c] || colours.none || "#d7dce3");
+      path.setAttribute("class", "areamap-shape");
+      path.setAttribute("data-pcode", shape.area.p);
+      svg.appendChild(path);
+      paths[shape.area.p] = path;
+    });
+    /* The outline of the chosen area, drawn over every shape: a light halo under a dark line,
+       visible on every fill colour. */
+    var halo = document.createElementNS(SVG, "path");
+    halo.setAttribute("class", "areamap-halo");
+    var outline = document.createElementNS(SVG, "path");
+    outline.setAttribute("class", "areamap-outline");
+    svg.appendChild(halo);
+    svg.appendChild(outline);
+
+    /* Keyboard order: the table's order, one tab stop (roving tabindex). */
+    var order = data.areas.filter(function (area) { return paths[area.p]; });
+    order.forEach(function (area, index) {
+      var path = paths[area.p];
+      path.setAttribute("tabindex", index === 0 ? "0" : "-1");
+      path.setAttribute("role", area.u ? "link" : "img");
+      path.setAttribute("aria-label", label(area));
+    });
+
+    function show(area) {
+      var d = area ? paths[area.p].getAttribute("d") : "";
+      halo.setAttribute("d", d);
+      outline.setAttribute("d", d);
+      if (info) {
+        info.textContent = area ? label(area) : "";
+        info.hidden = !area;
+      }
+    }
+
+    function focusAt(index) {
+      var area = order[(index + order.length) % order.length];
+      order.forEach(function (other) { paths[other.p].setAttribute("tabindex", "-1"); });
+      paths[area.p].setAttribute("tabindex", "0");
+      paths[area.p].focus();
+    }
+
+    order.forEach(function (area, index) {
+      var path = paths[area.p];
+      path.addEventListener("focus", function () { show(area); });
+      path.addEventListener("blur", function () { show(null); });
+      path.addEventListener("mouseenter", function () { show(area); });
+      path.addEventListener("mouseleave", function () {
+        show(document.activeElement === path ? area : null);
+      });
+      if (area.u) {
+        path.addEventListener("click", function () { window.location.assign(area.u); });
+      }
+      path.addEventListener("keydown", function (event) {
+        var moves = { ArrowRight: 1, ArrowDown: 1, ArrowLeft: -1, ArrowUp: -1 };
+        if (event.key in moves) {
+          focusAt(index + moves[event.key]);
+        } else if (event.key === "Home") {
+          focusAt(0);
+        } else if (event.key === "End") {
+          focusAt(order.length - 1);
+        } else if (event.key === "Enter" && area.u) {
+          window.location.assign(area.u);
+        } else {
+          return;
         }
-        shape.on("mouseover", function () {
-          shape.setStyle({ weight: 3 });
-        });
-        shape.on("mouseout", function () {
-          shape.setStyle({ weight: 1 });
-        });
-      },
-    }).addTo(map);
-    map.fitBounds(layer.getBounds(), { padding: [8, 8] });
+        event.preventDefault();
+      });
+    });
+
+    element.appendChild(svg);
+    element.appendChild(keys);
+    element.classList.add("areamap-drawn");
   }
 
   function start() {
-    document.querySelectorAll(".areamap[data-features]").forEach(draw);
+    if (typeof fetch === "undefined" || typeof Promise === "undefined") return;
+    document.querySelectorAll(".areamap[data-map]").forEach(function (element) {
+      var data = readJSON(element.getAttribute("data-map"));
+      if (!data || !data.boundaries || !data.areas) return;
+      Promise.all(data.boundaries.map(load))
+        .then(function (documents) { draw(element, data, documents); })
+        .catch(function () { /* the table below the map gives the same figures */ });
+    });
   }
 
   if (document.readyState === "loading") {

@@ -179,9 +179,9 @@ def test_the_map_draws_the_cercles_with_counts_and_flags(client_as, mapping):
     assert values["ML0101"]["c"] == "0"
     assert values["ML0501"]["t"] == "1 training, 20 participants, 1 more for a wider area"
     html = response.content.decode()
-    block = re.search(r'<script id="training-map-features"[^>]*>(.*?)</script>', html, re.S)
-    features = json.loads(block.group(1))
-    drawn = {f["properties"]["pcode"] for f in features["features"]}
+    block = re.search(r'<script id="training-map-data"[^>]*>(.*?)</script>', html, re.S)
+    data = json.loads(block.group(1))
+    drawn = {area["p"] for area in data["areas"]}
     assert {"ML0506", "ML0703"} <= drawn and len(drawn) > 40
     assert "js/areamap.js" in html and "<script>" not in html
     assert reverse("coordination:training_list") + "?area=ML0506" in html

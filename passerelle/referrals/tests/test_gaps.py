@@ -389,7 +389,8 @@ def test_gap_page_renders(analyst, dataset, client_for, language):
     assert response.status_code == 200
     html = response.content.decode()
     assert f'<html lang="{language}">' in html
-    assert 'id="gap-map-features"' in html and 'id="gap-map-values"' in html
+    assert 'id="gap-map-data"' in html
+    assert '"coordinates"' not in html  # the boundaries are fetched once, not sent with the page
     report = response.context["report"]
     assert values(report, report.totals) == [15, 5, 17, None, 13, 7, 6]
     with translation.override(language):
@@ -443,7 +444,7 @@ def test_gap_page_works_without_boundaries(analyst, dataset, client_for):
     assert response.status_code == 200
     html = response.content.decode()
     assert "No boundaries are loaded" in html
-    assert "leaflet.js" not in html
+    assert "areamap.js" not in html
 
 
 def test_gap_page_stays_light(analyst, dataset, client_for):
