@@ -69,9 +69,9 @@ class MembershipInline(PolicyAdminMixin, admin.TabularInline):
 
 @admin.register(Organisation, site=admin_site)
 class OrganisationAdmin(PolicyAdminMixin, admin.ModelAdmin):
-    list_display = ("acronym", "name", "type", "parent", "active")
+    list_display = ("acronym", "name", "name_en", "type", "parent", "active")
     list_filter = ("type", "active")
-    search_fields = ("acronym", "name")
+    search_fields = ("acronym", "name", "name_en")
 
 
 @admin.register(User, site=admin_site)

@@ -7,6 +7,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from passerelle.core.models import BaseModel
+from passerelle.core.names import in_reader_language
 
 
 class Organisation(BaseModel):
@@ -19,7 +20,13 @@ class Organisation(BaseModel):
         MISSION_COMPONENT = "mission_component", _("Mission component")
         DONOR = "donor", _("Donor")
 
-    name = models.CharField(_("name"), max_length=200, unique=True)
+    name = models.CharField(_("name (French)"), max_length=200, unique=True)
+    name_en = models.CharField(
+        _("name (English)"),
+        max_length=200,
+        blank=True,
+        help_text=_("Shown to English readers; the French name is shown when this is empty."),
+    )
     acronym = models.CharField(_("acronym"), max_length=30, unique=True)
     type = models.CharField(_("type"), max_length=20, choices=Type.choices)
     parent = models.ForeignKey(
@@ -40,6 +47,11 @@ class Organisation(BaseModel):
     def __str__(self):
         return self.acronym
 
+    @property
+    def display_name(self) -> str:
+        """The name in the reader's language."""
+        return in_reader_language(self.name, self.name_en)
+
 
 class User(AbstractUser):
     """A person who logs in. Rights come only from memberships (see policy.roles)."""
@@ -50,6 +62,10 @@ class User(AbstractUser):
         max_length=8,
         blank=True,
         choices=[("fr", "Français"), ("en", "English")],
+    )
+    # the login before the current one: the home page shows what changed since then
+    previous_login = models.DateTimeField(
+        _("previous login"), null=True, blank=True, editable=False
     )
 
     class Meta:

@@ -17,9 +17,25 @@ from passerelle import policy
 
 from . import twofactor
 from .forms import CodeForm, LoginForm
+from .models import User
+
+
+class LoginView(auth_views.LoginView):
+    """Django's login, keeping the time of the login before this one: the home page shows
+    what changed since the user's previous visit."""
+
+    def form_valid(self, form):
+        user = form.get_user()
+        previous = user.last_login
+        response = super().form_valid(form)
+        if previous is not None:
+            User.objects.filter(pk=user.pk).update(previous_login=previous)
+            user.previous_login = previous
+        return response
+
 
 login = policy.public(
-    auth_views.LoginView.as_view(
+    LoginView.as_view(
         template_name="accounts/login.html",
         authentication_form=LoginForm,
         redirect_authenticated_user=True,

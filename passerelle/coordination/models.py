@@ -19,6 +19,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from passerelle.core.models import BaseModel
+from passerelle.core.names import in_reader_language
 from passerelle.core.periods import PeriodMixin, PeriodQuerySet
 
 
@@ -31,7 +32,13 @@ class Body(BaseModel):
         HCT = "hct", _("Humanitarian country team")
         OTHER = "other", _("Other")
 
-    name = models.CharField(_("name"), max_length=200)
+    name = models.CharField(_("name (French)"), max_length=200)
+    name_en = models.CharField(
+        _("name (English)"),
+        max_length=200,
+        blank=True,
+        help_text=_("Shown to English readers; the French name is shown when this is empty."),
+    )
     acronym = models.CharField(_("short name"), max_length=40, unique=True)
     kind = models.CharField(_("kind"), max_length=24, choices=Kind.choices)
     parent = models.ForeignKey(
@@ -82,6 +89,11 @@ class Body(BaseModel):
 
     def __str__(self):
         return self.acronym
+
+    @property
+    def display_name(self) -> str:
+        """The name in the reader's language."""
+        return in_reader_language(self.name, self.name_en)
 
     def is_mission_body(self) -> bool:
         """Chaired by the mission (or one of its components): humanitarians weigh the risks to

@@ -81,6 +81,7 @@ def save_body(
     name: str,
     acronym: str,
     kind: str,
+    name_en: str = "",
     place,
     chair,
     co_chair=None,
@@ -137,6 +138,7 @@ def save_body(
     if created:
         body = Body()
     body.name = name.strip()
+    body.name_en = (name_en or "").strip()
     body.acronym = acronym
     body.kind = kind
     body.place = place

@@ -230,6 +230,7 @@ def _body_form(request, body):
     if body is not None:
         initial = {
             "name": body.name,
+            "name_en": body.name_en,
             "acronym": body.acronym,
             "kind": body.kind,
             "parent": body.parent_id,

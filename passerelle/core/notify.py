@@ -27,9 +27,11 @@ from django.core.mail import send_mail
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone, translation
+from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 
 from .models import Notification, OutgoingMail
+from .names import in_reader_language
 
 logger = logging.getLogger(__name__)
 
@@ -88,25 +90,57 @@ PARAMETERS = frozenset(
 )
 
 
-# parameter name -> choices class whose label is shown (registered by the apps that own them)
+# parameter name -> choices class whose label is shown (registered by the apps that own them).
+# A name used by two apps with different choices is registered with the family of the kind
+# in front ("referral.decline_reason", "request.decline_reason"), which is looked up first.
 LABELS: dict = {}
+
+# parameters holding an ISO date, shown in the reader's date format
+DATES = frozenset({"due", "on"})
+
+LANGUAGES = frozenset({"fr", "en"})
+
+
+def bilingual(french: str, english: str = "") -> dict:
+    """A name kept in both languages (a service's name): the reader's one is shown."""
+    return {"fr": french, "en": english or french}
+
+
+def _word(kind: str, key: str, value):
+    """One parameter as the reader reads it, in the active language."""
+    if isinstance(value, dict) and value and set(value) <= LANGUAGES:
+        return in_reader_language(value.get("fr", ""), value.get("en", ""))
+    if key in DATES and isinstance(value, str):
+        try:
+            return date_format(dt.date.fromisoformat(value), "DATE_FORMAT")
+        except ValueError:
+            return value
+    choices = LABELS.get(f"{kind.split('.', 1)[0]}.{key}") or LABELS.get(key)
+    if choices is None:
+        return value
+    try:
+        return str(choices(value).label)
+    except ValueError:
+        return value
 
 
 def render(kind: str, params: dict) -> str:
+    """The notification's words in the active language (its kind and parameters are stored;
+    the words are made when it is shown or e-mailed)."""
     template = MESSAGES.get(kind)
     if template is None:
         return kind
-    shown = {}
-    for key, value in params.items():
-        choices = LABELS.get(key)
-        try:
-            shown[key] = str(choices(value).label) if choices else value
-        except ValueError:
-            shown[key] = value
+    shown = {key: _word(kind, key, value) for key, value in params.items()}
     try:
         return str(template) % shown
     except (KeyError, TypeError, ValueError):
         return str(template)
+
+
+def language_of(user) -> str:
+    """The language a user reads their mail in: their preference, else the site's."""
+    language = getattr(user, "language", "") or ""
+    return language if language in LANGUAGES else settings.LANGUAGE_CODE[:2]
 
 
 _muted = contextvars.ContextVar("passerelle_mail_muted", default=False)
@@ -193,7 +227,7 @@ def _send_one(mail: OutgoingMail) -> str:
         return "cancelled"
     attempts = mail.attempts + 1
     try:
-        with translation.override(getattr(user, "language", "") or settings.LANGUAGE_CODE):
+        with translation.override(language_of(user)):
             text = render(notification.kind, notification.params)
             send_mail(
                 subject=f"[Passerelle] {text[:80]}",

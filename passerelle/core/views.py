@@ -10,7 +10,14 @@ from passerelle.core.models import AuditEvent
 
 @policy.public
 def set_language(request):
-    return django_set_language(request)
+    """Switch the page language; a signed-in user's choice is also kept as the language of
+    their e-mail (core.notify words each mail in its recipient's language)."""
+    response = django_set_language(request)
+    language = request.POST.get("language", "")
+    user = request.user
+    if request.method == "POST" and user.is_authenticated and language in dict(settings.LANGUAGES):
+        type(user).objects.filter(pk=user.pk).exclude(language=language).update(language=language)
+    return response
 
 
 @policy.public

@@ -37,7 +37,15 @@ from passerelle.coordination.models import (
 from passerelle.directory.models import ThematicArea
 from passerelle.geography.models import Area
 
-from .coordination_data import BODIES, MEETINGS, MEMBERSHIPS, REVIEWS, RISKS, TRAININGS
+from .coordination_data import (
+    BODIES,
+    BODY_NAMES_EN,
+    MEETINGS,
+    MEMBERSHIPS,
+    REVIEWS,
+    RISKS,
+    TRAININGS,
+)
 
 SEED = 2013 + 9
 TRAINING_RECORDER = "unhcr.im_officer"  # the cluster's IM officer keeps the mapping
@@ -62,6 +70,7 @@ def load_bodies(orgs, areas) -> tuple[dict, int]:
         bodies[row["acronym"]] = Body.objects.create(
             acronym=row["acronym"],
             name=row["name"],
+            name_en=BODY_NAMES_EN.get(row["acronym"], ""),
             kind=row["kind"],
             parent=bodies[row["parent"]] if row.get("parent") else None,
             thematic_area=themes[row["theme"]] if row.get("theme") else None,

@@ -103,6 +103,22 @@ BODIES = [
 ]
 # fmt: on
 
+# body → its English name (the French one is in BODIES)
+BODY_NAMES_EN = {
+    "CP-Mali": "Mali Protection Cluster",
+    "CP-Mopti": "Mopti Protection Sub-Cluster",
+    "CP-Gao": "Gao Protection Working Group",
+    "CP-Tombouctou": "Timbuktu Protection Working Group",
+    "SC-PE": "Child Protection Sub-Cluster",
+    "SC-VBG": "Gender-Based Violence Sub-Cluster",
+    "SC-AAM": "Mine Action Sub-Cluster",
+    "SG-LTP": "Housing, Land and Property Sub-Group",
+    "GTDH": "Human Rights Working Group",
+    "CCP-MINUSMA": "MINUSMA Protection Coordination Cell",
+    "FCS-Gao": "Gao Social Cohesion Forum",
+    "EHP": "Humanitarian Country Team",
+}
+
 M, OBS = "member", "observer"
 PC_SINCE = D(2013, 1, 1)
 

@@ -100,6 +100,36 @@ ORGANISATIONS = [
         "MINUSMA",
     ),
 ]
+# The organisations' French names (the list above gives the English ones).
+FRENCH_NAMES = {
+    "UNHCR": "Haut Commissariat des Nations Unies pour les réfugiés",
+    "DRC": "DRC – Conseil danois pour les réfugiés",
+    "OCHA": "Bureau de la coordination des affaires humanitaires",
+    "OHCHR": "Haut-Commissariat des Nations Unies aux droits de l'homme",
+    "UNICEF": "Fonds des Nations Unies pour l'enfance",
+    "UNFPA": "Fonds des Nations Unies pour la population",
+    "IOM": "Organisation internationale pour les migrations",
+    "UNMAS": "Service de la lutte antimines des Nations Unies",
+    "MINUSMA": (
+        "Mission multidimensionnelle intégrée des Nations Unies pour la stabilisation au Mali"
+    ),
+    "MINUSMA-HRD": "MINUSMA – Division des droits de l'homme",
+    "MINUSMA-CPA": "MINUSMA – Conseillers en protection de l'enfance",
+    "MINUSMA-WPA": "MINUSMA – Conseillères pour la protection des femmes",
+    "MINUSMA-POC": "MINUSMA – Conseiller pour la protection des civils",
+    "MINUSMA-CAD": "MINUSMA – Division des affaires civiles",
+    "MINUSMA-PAD": "MINUSMA – Division des affaires politiques",
+    "MINUSMA-UNPOL": "MINUSMA – Police des Nations Unies",
+    "MINUSMA-JOC": "MINUSMA – Force / Centre d'opérations conjoint",
+}
+# The English names of the national organisations the list above names in French.
+ENGLISH_NAMES = {
+    "MDS": "Ministry of Social Development",
+    "ADDF": "Djiguiya Association for Women's Rights",
+    "RSPE": "Songhoy Child Protection Network",
+    "AEAT": "Adrar-Tilemsi Mutual Aid Association",
+    "AFPCS": "Cliff and Plateau Association for Social Cohesion",
+}
 
 # username, organisation acronym, role (names in names.STAFF_NAMES).
 USERS = [
@@ -441,7 +471,8 @@ def load_organisations(result: Result) -> dict[str, Organisation]:
         org, created = Organisation.objects.update_or_create(
             acronym=acronym,
             defaults={
-                "name": name,
+                "name": FRENCH_NAMES.get(acronym, name),
+                "name_en": ENGLISH_NAMES.get(acronym, name),
                 "type": kind,
                 "parent": orgs[parent] if parent else None,
                 "active": True,

@@ -12,8 +12,13 @@ from passerelle.referrals.models import DeclineReason, NeedKind, ServiceType, Ta
 
 # Providers added by this module (government services); the others come from loader.py.
 ORGANISATIONS = [
-    ("MSHP", "Ministère de la Santé et de l'Hygiène publique", Organisation.Type.GOVERNMENT),
-    ("PN", "Police nationale du Mali", Organisation.Type.GOVERNMENT),
+    (
+        "MSHP",
+        "Ministère de la Santé et de l'Hygiène publique",
+        "Ministry of Health and Public Hygiene",
+        Organisation.Type.GOVERNMENT,
+    ),
+    ("PN", "Police nationale du Mali", "Mali National Police", Organisation.Type.GOVERNMENT),
 ]
 # Who answers referrals for a provider (`referral.respond`), and who receives them by name.
 RESPONDERS = {

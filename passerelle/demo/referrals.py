@@ -120,9 +120,10 @@ def ensure_organisations(orgs: dict) -> tuple[dict, int]:
     """The demo organisations plus the government providers this module adds (idempotent)."""
     orgs = dict(orgs)
     created = 0
-    for acronym, name, kind in ORGANISATIONS:
+    for acronym, name, name_en, kind in ORGANISATIONS:
         org, made = Organisation.objects.get_or_create(
-            acronym=acronym, defaults={"name": name, "type": kind, "active": True}
+            acronym=acronym,
+            defaults={"name": name, "name_en": name_en, "type": kind, "active": True},
         )
         orgs[acronym] = org
         created += made

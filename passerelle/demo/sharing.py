@@ -25,6 +25,10 @@ from passerelle.sharing.models import PartyRole, Protocol
 
 REFERENCE = "PC-MINUSMA-2013-01"
 DRAFT_REFERENCE = "PC-MINUSMA-2013-02"
+TITLES_EN = {
+    REFERENCE: "Protection information-sharing protocol, Protection Cluster – MINUSMA",
+    DRAFT_REFERENCE: "Extension of the protocol to the Kidal and Ménaka regions",
+}
 ALL = ("mrm", "crsv", "gbv", "hr", "pm")
 
 PARTIES = [
@@ -76,6 +80,7 @@ def _save(users, orgs, reference, title, areas, valid_from, valid_until):
         fields={
             "reference": reference,
             "title": title,
+            "title_en": TITLES_EN.get(reference, ""),
             "description": DESCRIPTION,
             "valid_from": valid_from,
             "valid_until": valid_until,

@@ -105,7 +105,7 @@ def component_row(component: ObjectiveComponent) -> dict:
     organisation = component.organisation
     return {
         "organisation": organisation.acronym,
-        "organisation_name": organisation.name,
+        "organisation_name": organisation.display_name,
         "side": side(organisation),
         "relevance": component.relevance,
         "activities": component.activities,
@@ -136,7 +136,7 @@ def objective_section(objective: Objective, focal_points: list[FocalPoint]) -> d
 def actor_row(organisation, profile: ActorProfile | None) -> dict:
     return {
         "acronym": organisation.acronym,
-        "name": organisation.name,
+        "name": organisation.display_name,
         "type": organisation.get_type_display(),
         "side": side(organisation),
         "role": profile.role if profile else "",

@@ -3,13 +3,14 @@
 from django.conf import settings
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.db.models import Count
+from django.db.models import Count, Q
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from passerelle import policy
 from passerelle.core.errors import DomainError, add_to_form
+from passerelle.core.models import Notification
 from passerelle.core.params import int_param
 from passerelle.geography.models import Area
 
@@ -38,17 +39,43 @@ LIST_RELATED = (
 )
 
 
+# The actions of those whose work is the incident register itself: their home breaks the
+# incidents down by verification status; every other reader sees a total and the latest.
+REGISTER_WORK = ("incident.create", "incident.verify", "incident.manage_access")
+
+
 @policy.permission("dashboard.view")
 def home(request):
-    """The home dashboard (routed as core:home by config.urls)."""
+    """The home dashboard (routed as core:home by config.urls): each role's own work. The
+    other apps' cards come from their template tags (requests, referrals, action points,
+    shares received); every figure is read through the policy. Cards at zero are left out."""
     user = request.user
-    context = {"organisations": policy.organisations(user)}
+    since = user.previous_login
+    context = {"organisations": policy.organisations(user), "previous_login": since}
+    if since is not None:
+        context["notifications_since"] = Notification.objects.filter(
+            recipient=user, created_at__gt=since
+        ).count()
     if policy.can(user, "incident.view"):
         qs = policy.scope(user, Incident.objects.all(), "incident.view")
-        by_status = dict(qs.order_by().values_list("verification_status").annotate(n=Count("id")))
-        context["total"] = sum(by_status.values())
-        context["by_status"] = [(s.label, by_status.get(s.value, 0)) for s in VerificationStatus]
-        context["recent"] = _rows(user, qs, limit=8)
+        figures = {"total": Count("id")}
+        if since is not None:
+            figures["new"] = Count("id", filter=Q(created_at__gt=since))
+        register = any(policy.can(user, action) for action in REGISTER_WORK)
+        if register:
+            for status in VerificationStatus:
+                figures[status.value] = Count("id", filter=Q(verification_status=status.value))
+        counts = qs.order_by().aggregate(**figures)
+        context["total"] = counts["total"]
+        context["new_incidents"] = counts.get("new")
+        if register:
+            context["by_status"] = [
+                (status.value, status.label, counts[status.value])
+                for status in VerificationStatus
+                if counts[status.value]
+            ]
+        if counts["total"]:
+            context["recent"] = _rows(user, qs, limit=8)
     return render(request, "core/home.html", context)
 
 

@@ -14,4 +14,6 @@ class InforequestsConfig(AppConfig):
         from .models import DeclineReason, Request
 
         notify.MESSAGES.update(services.MESSAGES)
-        notify.LABELS.update({"request_status": Request.Status, "decline_reason": DeclineReason})
+        notify.LABELS.update(
+            {"request_status": Request.Status, "request.decline_reason": DeclineReason}
+        )

@@ -19,8 +19,9 @@ class ReferralsConfig(AppConfig):
             {
                 "service_type": ServiceType,
                 "need": NeedKind,
-                "decline_reason": DeclineReason,
+                "referral.decline_reason": DeclineReason,
                 "referral_status": Referral.Status,
+                "urgency": Referral.Urgency,
             }
         )
         consent_changed.connect(services.on_consent_changed, dispatch_uid="referrals.consent")

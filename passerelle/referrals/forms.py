@@ -56,7 +56,13 @@ class ServiceFilterForm(forms.Form):
 
 class ServiceForm(forms.Form):
     code = forms.CharField(label=_("Code"), max_length=40)
-    name = forms.CharField(label=_("Name"), max_length=200)
+    name = forms.CharField(label=_("Name (French)"), max_length=200)
+    name_en = forms.CharField(
+        label=_("Name (English)"),
+        max_length=200,
+        required=False,
+        help_text=_("Shown to English readers; the French name is shown when this is empty."),
+    )
     provider = forms.ModelChoiceField(label=_("Provider"), queryset=Organisation.objects.none())
     service_type = forms.ChoiceField(label=_("Service type"), choices=ServiceType.choices)
     description = forms.CharField(
@@ -142,7 +148,7 @@ class ReferralForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["service"].queryset = services
         self.fields["service"].label_from_instance = lambda s: (
-            f"{s.get_service_type_display()} – {s.name} ({s.provider.acronym})"
+            f"{s.get_service_type_display()} – {s.display_name} ({s.provider.acronym})"
         )
         self.fields["need"].queryset = needs
         self.fields["need"].label_from_instance = lambda n: n.get_service_type_display()

@@ -15,6 +15,7 @@ from django.utils.translation import gettext_lazy as _
 from passerelle.core.fields import EncryptedTextField
 from passerelle.core.guard import GuardedManager
 from passerelle.core.models import BaseModel
+from passerelle.core.names import in_reader_language
 
 
 class ServiceType(models.TextChoices):
@@ -126,7 +127,13 @@ class Service(BaseModel):
         unique=True,
         help_text=_("A stable code (e.g. DRC-MOP-PSS-01): imports update the service with it."),
     )
-    name = models.CharField(_("name"), max_length=200)
+    name = models.CharField(_("name (French)"), max_length=200)
+    name_en = models.CharField(
+        _("name (English)"),
+        max_length=200,
+        blank=True,
+        help_text=_("Shown to English readers; the French name is shown when this is empty."),
+    )
     provider = models.ForeignKey(
         "accounts.Organisation",
         verbose_name=_("provider"),
@@ -194,7 +201,12 @@ class Service(BaseModel):
         ]
 
     def __str__(self):
-        return f"{self.name} ({self.provider})"
+        return f"{self.display_name} ({self.provider})"
+
+    @property
+    def display_name(self) -> str:
+        """The name in the reader's language."""
+        return in_reader_language(self.name, self.name_en)
 
     @property
     def is_active(self) -> bool:

@@ -61,7 +61,7 @@ def slot_label(rank: int) -> str:
 
 
 def _service_label(service: Service) -> str:
-    label = f"{service.name} ({service.provider.acronym})"
+    label = f"{service.display_name} ({service.provider.acronym})"
     if not service.is_active:
         label = str(_("%(service)s – suspended") % {"service": label})
     if getattr(service, "outside_area", False):

@@ -17,7 +17,7 @@ from passerelle.core import audit, sequences
 from passerelle.core.errors import DomainError, Refused
 from passerelle.core.fields import reveal
 from passerelle.core.guard import unscoped
-from passerelle.core.notify import notify
+from passerelle.core.notify import bilingual, notify
 from passerelle.incidents.models import Person
 from passerelle.policy.purposes import Purpose
 from passerelle.sharing.models import Protocol
@@ -99,6 +99,7 @@ def may_manage_service(actor, provider) -> bool:
 
 SERVICE_FIELDS = (
     "name",
+    "name_en",
     "provider",
     "service_type",
     "description",
@@ -248,7 +249,7 @@ def assess_referral(actor, person: Person, service: Service, *, level: int, rece
         refuse(
             "service_inactive",
             _("“%(service)s” is suspended: choose another service or a fallback of the pathway.")
-            % {"service": service.name},
+            % {"service": service.display_name},
         )
     consent = _referral_consent(person)
     if consent is None:
@@ -457,9 +458,9 @@ def _send(actor, referral) -> None:
         "referral.received",
         {
             "sender": referral.sender.acronym,
-            "service": referral.service.name,
+            "service": bilingual(referral.service.name, referral.service.name_en),
             "reference": referral.reference,
-            "urgency": referral.get_urgency_display(),
+            "urgency": referral.urgency,
         },
         url=_url(referral),
     )
@@ -721,7 +722,7 @@ def save_pathway(actor, *, area, need: str, steps: list[dict], notes: str = "") 
                     _("Step %(n)s: “%(service)s” is not a %(type)s service.")
                     % {
                         "n": position,
-                        "service": service.name,
+                        "service": service.display_name,
                         "type": ServiceType(step["service_type"]).label,
                     },
                     field="steps",
@@ -730,7 +731,7 @@ def save_pathway(actor, *, area, need: str, steps: list[dict], notes: str = "") 
             if not service.reaches(area):
                 raise DomainError(
                     _("Step %(n)s: “%(service)s” does not serve %(area)s.")
-                    % {"n": position, "service": service.name, "area": area},
+                    % {"n": position, "service": service.display_name, "area": area},
                     field="steps",
                 )
     pathway, created = Pathway.objects.get_or_create(

@@ -9,11 +9,12 @@ class SharingConfig(AppConfig):
 
     def ready(self):
         from passerelle.core import notify
+        from passerelle.incidents.models import Level
         from passerelle.incidents.signals import consent_changed
         from passerelle.policy.purposes import Purpose
 
         from . import policy_rules, services  # noqa: F401  (policy_rules registers families)
         from .models import Disclosure
 
-        notify.LABELS.update({"purpose": Purpose, "reason": Disclosure.Revocation})
+        notify.LABELS.update({"purpose": Purpose, "reason": Disclosure.Revocation, "level": Level})
         consent_changed.connect(services.on_consent_changed, dispatch_uid="sharing.consent")

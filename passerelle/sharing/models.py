@@ -20,6 +20,7 @@ from django.utils.translation import gettext_lazy as _
 from passerelle.core.fields import EncryptedTextField
 from passerelle.core.guard import GuardedManager
 from passerelle.core.models import BaseModel
+from passerelle.core.names import in_reader_language
 from passerelle.incidents.models import DataCategory
 from passerelle.policy.gate import in_force_filter, within
 from passerelle.policy.purposes import Purpose
@@ -64,7 +65,13 @@ class Protocol(BaseModel):
         EXPIRED = "expired", _("Expired")
 
     reference = models.CharField(_("reference"), max_length=40, unique=True)
-    title = models.CharField(_("title"), max_length=200)
+    title = models.CharField(_("title (French)"), max_length=200)
+    title_en = models.CharField(
+        _("title (English)"),
+        max_length=200,
+        blank=True,
+        help_text=_("Shown to English readers; the French title is shown when this is empty."),
+    )
     description = models.TextField(
         _("purpose and safeguards"),
         blank=True,
@@ -123,7 +130,12 @@ class Protocol(BaseModel):
         verbose_name_plural = _("protocols")
 
     def __str__(self):
-        return f"{self.reference} – {self.title}"
+        return f"{self.reference} – {self.display_title}"
+
+    @property
+    def display_title(self) -> str:
+        """The title in the reader's language."""
+        return in_reader_language(self.title, self.title_en)
 
     def in_force(self, on: dt.date | None = None) -> bool:
         on = on or timezone.localdate()

@@ -32,7 +32,13 @@ class OrganisationChoiceField(forms.ModelChoiceField):
 
 class ProtocolForm(forms.Form):
     reference = forms.CharField(label=_("Reference"), max_length=40)
-    title = forms.CharField(label=_("Title"), max_length=200)
+    title = forms.CharField(label=_("Title (French)"), max_length=200)
+    title_en = forms.CharField(
+        label=_("Title (English)"),
+        max_length=200,
+        required=False,
+        help_text=_("Shown to English readers; the French title is shown when this is empty."),
+    )
     description = forms.CharField(
         label=_("Purpose and safeguards"),
         required=False,
@@ -75,6 +81,7 @@ class ProtocolForm(forms.Form):
     FIELDS = (
         "reference",
         "title",
+        "title_en",
         "description",
         "valid_from",
         "valid_until",

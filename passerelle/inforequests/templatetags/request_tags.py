@@ -34,7 +34,9 @@ def request_status_class(status: str) -> str:
 def request_cards(context):
     """The home dashboard's request figures (one query): requests waiting for an answer (to
     the user's organisation if they answer requests, else from it), overdue ones on either
-    side, and answers given or received in the last seven days."""
+    side, answers given or received in the last seven days, what arrived since the user's
+    previous login (requests to answer, or answers to their requests), and the next few
+    requests to answer by due date. Nothing when every figure is zero."""
     user = context["request"].user
     may_answer = policy.can(user, "request.answer")
     may_ask = policy.can(user, "request.create")
@@ -44,10 +46,21 @@ def request_cards(context):
     made = scope_requests(user, box="made")
     waiting_box = received if may_answer else made
     pending = Q(status__in=RequestQuerySet.OPEN)
-    cards = (made | received).aggregate(
-        waiting=Count("pk", filter=pending & Q(pk__in=waiting_box.values("pk"))),
-        overdue=Count("pk", filter=pending & Q(due_on__lt=timezone.localdate())),
-        answered=Count("pk", filter=Q(answered_at__gte=timezone.now() - dt.timedelta(days=7))),
-    )
+    figures = {
+        "waiting": Count("pk", filter=pending & Q(pk__in=waiting_box.values("pk"))),
+        "overdue": Count("pk", filter=pending & Q(due_on__lt=timezone.localdate())),
+        "answered": Count("pk", filter=Q(answered_at__gte=timezone.now() - dt.timedelta(days=7))),
+    }
+    since = getattr(user, "previous_login", None)
+    if since is not None:
+        new = Q(created_at__gt=since) if may_answer else Q(answered_at__gt=since)
+        figures["new"] = Count("pk", filter=new & Q(pk__in=waiting_box.values("pk")))
+    cards = (made | received).aggregate(**figures)
+    if not any(cards.values()):
+        return {"cards": {}}  # nothing waits, nothing moved: no cards at zero
+    if may_answer and cards["waiting"]:
+        cards["next"] = list(
+            waiting_box.filter(pending).select_related("asker").order_by("due_on", "pk")[:5]
+        )
     # the template asks `{% can "request.answer" %}` itself, for the request's user
-    return {"cards": cards, "request": context["request"]}
+    return {"cards": cards, "request": context["request"], "today": timezone.localdate()}

@@ -144,7 +144,8 @@ def _codes_sheet(book) -> None:
                 english = str(label)
             append_row(sheet, [str(title), value, french, english])
     for org in Organisation.objects.filter(active=True).order_by("acronym"):
-        append_row(sheet, [str(_("Provider (acronym)")), org.acronym, org.name, org.name])
+        english = org.name_en or org.name
+        append_row(sheet, [str(_("Provider (acronym)")), org.acronym, org.name, english])
 
 
 def export_xlsx(services) -> bytes:

@@ -26,8 +26,9 @@ def person_referrals(context, person):
 
 @register.inclusion_tag("referrals/_home_cards.html", takes_context=True)
 def referral_cards(context):
-    """The home dashboard's referral figures (one query): what awaits the user's answer,
-    what they sent that is still open, and what is overdue on either side."""
+    """The home dashboard's referral figures (one query): what awaits the user's answer (and
+    how much of it arrived since their previous login), what they sent that is still open,
+    and what is overdue on either side. Nothing when every figure is zero."""
     from django.db.models import Count, Q
     from django.utils import timezone
 
@@ -52,12 +53,14 @@ def referral_cards(context):
         )
     }
     if "received" in boxes:
-        figures["awaiting"] = Count(
-            "pk",
-            filter=Q(status__in=("sent", "acknowledged"), pk__in=boxes["received"].values("pk")),
-        )
+        awaiting = Q(status__in=("sent", "acknowledged"), pk__in=boxes["received"].values("pk"))
+        figures["awaiting"] = Count("pk", filter=awaiting)
+        since = getattr(user, "previous_login", None)
+        if since is not None:
+            figures["new"] = Count("pk", filter=awaiting & Q(created_at__gt=since))
     if "sent" in boxes:
         figures["open_sent"] = Count(
             "pk", filter=Q(status__in=Referral.OPEN, pk__in=boxes["sent"].values("pk"))
         )
-    return {"cards": mine.aggregate(**figures)}
+    cards = mine.aggregate(**figures)
+    return {"cards": cards if any(cards.values()) else {}}
