@@ -277,6 +277,17 @@ EMAIL_BACKEND = os.environ.get(
     if PRODUCTION
     else "django.core.mail.backends.console.EmailBackend",
 )
+# The mail server (docs/deployment.md): the password from the environment or from a file.
+EMAIL_HOST = os.environ.get("PASSERELLE_EMAIL_HOST", "localhost")
+EMAIL_PORT = int(os.environ.get("PASSERELLE_EMAIL_PORT", "25"))
+EMAIL_HOST_USER = os.environ.get("PASSERELLE_EMAIL_USER", "")
+EMAIL_HOST_PASSWORD = os.environ.get("PASSERELLE_EMAIL_PASSWORD", "")
+if not EMAIL_HOST_PASSWORD and os.environ.get("PASSERELLE_EMAIL_PASSWORD_FILE"):
+    EMAIL_HOST_PASSWORD = Path(os.environ["PASSERELLE_EMAIL_PASSWORD_FILE"]).read_text().strip()
+EMAIL_USE_TLS = os.environ.get("PASSERELLE_EMAIL_STARTTLS", "0") == "1"
+EMAIL_TIMEOUT = 30
+DEFAULT_FROM_EMAIL = os.environ.get("PASSERELLE_EMAIL_FROM", "passerelle@localhost")
+SERVER_EMAIL = DEFAULT_FROM_EMAIL
 
 # Security headers (docs/security.md). The CSP forbids inline scripts, styles and style=.
 SECURE_CONTENT_TYPE_NOSNIFF = True

@@ -289,12 +289,9 @@ serve() {
     rm -f "$RUN_DIR/gunicorn.sock"
     PASSERELLE_WEB_BIND="unix:$RUN_DIR/gunicorn.sock" "$PY" -m gunicorn -c config/gunicorn.py config.wsgi &
     CHILDREN+=($!)
-    if "$PY" manage.py help run_jobs >/dev/null 2>&1; then
-        "$PY" manage.py run_jobs &
-        CHILDREN+=($!)
-    else
-        say "manage.py run_jobs is not available: no background worker"
-    fi
+    # The jobs worker and scheduler (reminders, protocol expiry, mail: docs/operations.md).
+    "$PY" manage.py run_jobs &
+    CHILDREN+=($!)
     nginx_cmd &
     CHILDREN+=($!)
 
