@@ -31,7 +31,7 @@ def _log_of(client, **params) -> str:
     """The actions listed in the rows of the audit log page."""
     response = client.get(reverse("core:audit"), params)
     assert response.status_code == 200
-    return " ".join(re.findall(r"<code>([\w.]+)</code>", response.content.decode()))
+    return " ".join(re.findall(r'data-action="([\w.]+)"', response.content.decode()))
 
 
 # --------------------------------------------------------------------------- no event without one

@@ -49,7 +49,9 @@ MORE = 12  # rows added to each family between the two measurements
 PAGES = {
     "core:home": ({}, [Incident, Referral, Request]),
     "core:audit": ({}, ["audit"]),
+    "core:audit_xlsx": ({}, ["audit"]),
     "incidents:list": ({}, [Incident]),
+    "incidents:export_xlsx": ({}, [Incident]),
     "sharing:received": ({}, [Disclosure]),
     "sharing:sent": ({}, [Disclosure]),
     "sharing:break_glass_list": ({}, [BreakGlass]),

@@ -13,14 +13,10 @@ from passerelle.core import exports
 
 from .forms import IncidentFilterForm
 from .models import Incident
+from .views import LIST_RELATED
 
-LIST_RELATED = (
-    "area__parent__parent",
-    "category__parent",
-    "sub_type",
-    "perpetrator",
-    "owner",
-)
+# what the list fetches (redact reads every visible field), and the region of a commune
+RELATED = (*LIST_RELATED, "area__parent__parent")
 
 
 def _area_at(record, level: int) -> str:
@@ -61,7 +57,7 @@ def incident_xlsx(request):
     qs = qs.filter(owner__in=orgs)
     if form.is_bound and form.is_valid():
         qs = form.apply(qs)
-    qs = qs.select_related(*LIST_RELATED).prefetch_related("victim_counts", "need_to_know")
+    qs = qs.select_related(*RELATED).prefetch_related("victim_counts", "need_to_know")
     incidents = list(qs)
     policy.prefetch_shared(request.user, incidents)
     # level-2 columns only: building the rows is not a read of level-3 content

@@ -3,6 +3,7 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from passerelle import policy
 from passerelle.accounts.models import Organisation, User
 from passerelle.core.forms import IsoDateInput
 from passerelle.incidents.models import DataCategory
@@ -25,21 +26,44 @@ class ShareForm(forms.Form):
     )
     note = forms.CharField(label=_("Note"), max_length=300, required=False)
 
-    def __init__(self, *args, protocols, **kwargs):
+    def __init__(self, *args, protocols, incident=None, **kwargs):
+        """`protocols` in force for the record's owner; the recipients are their parties
+        other than the owner; the named recipients are the people of the chosen recipient
+        who may hold identities there (none before a recipient is chosen), so that a person
+        of another organisation is refused by validation, with or without JavaScript."""
         super().__init__(*args, **kwargs)
         ids = [p.pk for p in protocols]
         self.fields["protocol"].queryset = Protocol.objects.filter(pk__in=ids)
         org_ids = {party.organisation_id for p in protocols for party in p.parties.all()}
-        self.fields["recipient"].queryset = Organisation.objects.filter(pk__in=org_ids, active=True)
-        self.fields["recipient_user"].queryset = User.objects.filter(
-            is_active=True, memberships__organisation_id__in=org_ids, memberships__active=True
-        ).distinct()
+        if incident is not None:
+            org_ids.discard(incident.owner_id)
+        recipients = Organisation.objects.filter(pk__in=org_ids, active=True)
+        self.fields["recipient"].queryset = recipients
+        chosen = self.chosen("recipient", recipients)
+        users = User.objects.none()
+        if chosen is not None:
+            holders = policy.holders(chosen, "person.view_identity")
+            users = User.objects.filter(pk__in=[u.pk for u in holders])
+        self.fields["recipient_user"].queryset = users
         self.fields["recipient_user"].label_from_instance = _user_label
+        self.fields["recipient_user"].help_text = _(
+            "Only for level 4: a person of the recipient organisation who may hold identities."
+        )
+
+    def chosen(self, name: str, queryset):
+        """The object chosen in `name` (submitted or initial), if it is one of `queryset`."""
+        value = self.data.get(self.add_prefix(name)) if self.is_bound else self.initial.get(name)
+        if value in (None, ""):
+            return None
+        value = getattr(value, "pk", value)
+        try:
+            return queryset.filter(pk=int(value)).first()
+        except (TypeError, ValueError):
+            return None
 
 
 def _user_label(user) -> str:
-    acronyms = sorted({m.organisation.acronym for m in user.memberships.all()})
-    return f"{user.display_name} ({', '.join(acronyms)})"
+    return user.display_name
 
 
 class BreakGlassForm(forms.Form):

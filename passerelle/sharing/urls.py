@@ -11,6 +11,9 @@ urlpatterns = [
     path("sent/<uuid:public_id>/withdraw/", views.revoke, name="revoke"),
     path("sent/<uuid:public_id>/confirm/", views.confirm, name="confirm"),
     path("incidents/<uuid:public_id>/share/", views.share, name="share"),
+    path(
+        "incidents/<uuid:public_id>/share/guidance/", views.share_guidance, name="share_guidance"
+    ),
     path("incidents/<uuid:public_id>/break-glass/", views.break_glass, name="break_glass"),
     path("break-glass/", views.break_glass_list, name="break_glass_list"),
     path(

@@ -19,9 +19,9 @@ from passerelle.core.models import Notification
 from passerelle.core.notify import render as render_notification
 from passerelle.incidents.models import Incident
 from passerelle.incidents.views import LIST_RELATED
-from passerelle.policy.purposes import ForbiddenPurpose
+from passerelle.policy.purposes import ForbiddenPurpose, Purpose
 
-from . import aggregates, services
+from . import aggregates, guidance, services
 from .forms import AggregateForm, BreakGlassForm, ReviewForm, ShareForm
 from .models import BreakGlass, Disclosure
 
@@ -32,9 +32,13 @@ from .models import BreakGlass, Disclosure
 def share(request, public_id):
     incident = policy.get_or_404(request.user, Incident, public_id, "incident.share")
     protocols = list(services.in_force_protocols(incident.owner))
-    form = ShareForm(request.POST or None, protocols=protocols)
+    previewing = request.method == "POST" and "preview" in request.POST
+    if previewing:  # without JavaScript: the guidance for what is chosen, nothing shared
+        form = ShareForm(initial=_choices(request.POST), protocols=protocols, incident=incident)
+    else:
+        form = ShareForm(request.POST or None, protocols=protocols, incident=incident)
     refused = []
-    if request.method == "POST" and form.is_valid():
+    if request.method == "POST" and not previewing and form.is_valid():
         data = form.cleaned_data
         try:
             services.share_incident(
@@ -60,6 +64,7 @@ def share(request, public_id):
             return redirect("sharing:sent")
     disclosures = policy.scope(request.user, incident.disclosures.all(), "disclosure.view")
     disclosures = disclosures.select_related("recipient", "protocol").order_by("-created_at")
+    partners = guidance.options(request.user, incident, protocols)
     return render(
         request,
         "sharing/share.html",
@@ -69,6 +74,47 @@ def share(request, public_id):
             "refused": refused,
             "protocols": protocols,
             "disclosures": disclosures,
+            "partners": partners,
+            "shareable": [o for o in partners if o.levels],
+            "guidance": _guidance(request.user, incident, form),
+        },
+    )
+
+
+def _choices(data) -> dict:
+    """The share form's choices as initial values (the no-JavaScript preview)."""
+    names = ("protocol", "recipient", "purpose", "level", "recipient_user", "note")
+    return {name: data.get(name) for name in names if data.get(name)}
+
+
+def _guidance(user, incident, form):
+    """What a share to the chosen recipient under the chosen protocol may be, or None."""
+    protocol = form.chosen("protocol", form.fields["protocol"].queryset.with_terms())
+    recipient = form.chosen("recipient", form.fields["recipient"].queryset)
+    if protocol is None or recipient is None:
+        return None
+    purpose = (form.data if form.is_bound else form.initial).get("purpose") or ""
+    if purpose not in Purpose.values:
+        purpose = ""
+    return guidance.option(user, incident, protocol=protocol, recipient=recipient, purpose=purpose)
+
+
+@require_POST
+@policy.permission("incident.share")
+def share_guidance(request, public_id):
+    """The share form's guidance fragment (htmx, on each change of a choice): the named
+    recipients of the chosen organisation and what the protocol allows it; nothing shared."""
+    incident = policy.get_or_404(request.user, Incident, public_id, "incident.share")
+    protocols = list(services.in_force_protocols(incident.owner))
+    form = ShareForm(initial=_choices(request.POST), protocols=protocols, incident=incident)
+    return render(
+        request,
+        "sharing/_share_guidance.html",
+        {
+            "incident": incident,
+            "form": form,
+            "field": form["recipient_user"],
+            "guidance": _guidance(request.user, incident, form),
         },
     )
 
