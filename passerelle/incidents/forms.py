@@ -1,5 +1,7 @@
 """Forms validate shape; the services validate the rules (and say why in the user's language)."""
 
+from collections import Counter
+
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
@@ -28,16 +30,77 @@ def _terms(vocabulary):
     return Term.objects.of(vocabulary).order_by("sort_order", "code")
 
 
+# The short name of each framework, added to a label several frameworks share ("Rape" is a
+# category of CRSV, GBV and human rights monitoring, and an MRM sub-type).
+FRAMEWORK_SHORT = {
+    "mrm": _("MRM"),
+    "crsv": _("CRSV"),
+    "gbv": _("GBV"),
+    "hr": _("human rights"),
+    "pm": _("protection monitoring"),
+}
+
+
+def _unique_labels(terms, framework_of) -> dict:
+    """term.pk -> its label, followed by its framework's short name when another term of the
+    list has the same label (a closed list shows the option alone, without its group)."""
+    seen = Counter(term.label.casefold() for term in terms)
+    labels = {}
+    for term in terms:
+        label = term.label
+        if seen[label.casefold()] > 1:
+            root = framework_of(term)
+            label = f"{label} ({FRAMEWORK_SHORT.get(root.code, root.standard or root.code)})"
+        labels[term.pk] = label
+    return labels
+
+
 def grouped_category_choices():
-    """Categories grouped by framework (MRM, CRSV, GBV, human rights, protection monitoring)."""
-    groups = {}
-    for term in (
+    """Categories grouped by framework (MRM, CRSV, GBV, human rights, protection monitoring),
+    each label unique."""
+    terms = list(
         Term.objects.categories()
         .select_related("parent")
         .order_by("parent__sort_order", "sort_order")
-    ):
-        groups.setdefault(term.parent, []).append((term.pk, term.label))
+    )
+    labels = _unique_labels(terms, lambda term: term.parent)
+    groups = {}
+    for term in terms:
+        groups.setdefault(term.parent, []).append((term.pk, labels[term.pk]))
     return [("", "---------")] + [(root.label, items) for root, items in groups.items()]
+
+
+def grouped_subtype_choices():
+    """Sub-types grouped by their category (the group's label names the category, so the list
+    is usable without JavaScript); `subtype_categories` gives each one's category."""
+    terms = list(
+        Term.objects.subtypes()
+        .select_related("parent__parent")
+        .order_by("parent__parent__sort_order", "parent__sort_order", "sort_order")
+    )
+    categories = _unique_labels(
+        sorted({t.parent for t in terms}, key=lambda c: c.pk), lambda c: c.parent
+    )
+    groups = {}
+    for term in terms:
+        groups.setdefault(categories[term.parent_id], []).append((term.pk, term.label))
+    return [("", "---------")] + list(groups.items())
+
+
+class SubTypeSelect(forms.Select):
+    """Each option carries its category (`data-category`): static/js/incident_form.js shows
+    only the sub-types of the chosen category; the service refuses any other."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.category_of: dict[str, str] = {}
+
+    def create_option(self, name, value, label, selected, index, subindex=None, attrs=None):
+        option = super().create_option(name, value, label, selected, index, subindex, attrs)
+        category = self.category_of.get(str(getattr(value, "value", value)))
+        if category:
+            option["attrs"]["data-category"] = category
+        return option
 
 
 def category_field(**kwargs):
@@ -73,7 +136,11 @@ class IncidentForm(forms.Form):
     )
     category = category_field()
     sub_type = TermChoiceField(
-        queryset=Term.objects.subtypes(), label=_("Sub-type"), required=False
+        queryset=Term.objects.subtypes(),
+        label=_("Sub-type"),
+        required=False,
+        widget=SubTypeSelect,
+        help_text=_("Only the sub-types of the chosen category can be chosen."),
     )
     perpetrator = TermChoiceField(
         queryset=_terms(Term.Vocabulary.PERPETRATOR),
@@ -103,6 +170,12 @@ class IncidentForm(forms.Form):
     def __init__(self, *args, organisations=(), **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["category"].choices = grouped_category_choices()
+        self.fields["category"].widget.attrs["data-subtypes"] = "id_sub_type"
+        self.fields["sub_type"].choices = grouped_subtype_choices()
+        self.fields["sub_type"].widget.category_of = {
+            str(pk): str(parent)
+            for pk, parent in Term.objects.subtypes().values_list("pk", "parent_id")
+        }
         ids = [o.pk for o in organisations]
         self.fields["organisation"].queryset = Organisation.objects.filter(pk__in=ids)
         if len(ids) == 1:
@@ -129,6 +202,9 @@ class IncidentForm(forms.Form):
         region, area = data.get("region"), data.get("area")
         if region and area and area != region and area.parent_id != region.pk:
             self.add_error("area", _("This cercle is not in the chosen region."))
+        category, sub_type = data.get("category"), data.get("sub_type")
+        if category and sub_type and sub_type.parent_id != category.pk:
+            self.add_error("sub_type", _("This sub-type does not belong to the chosen category."))
         return data
 
     def victim_counts(self):

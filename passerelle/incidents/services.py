@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
+from collections import Counter
 from decimal import Decimal, InvalidOperation
 
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext_lazy
 
 from passerelle import policy
 from passerelle.core import audit, crypto, sequences
@@ -23,6 +25,7 @@ from .models import (
     DataCategory,
     Incident,
     Person,
+    Sex,
     VerificationEvent,
     VerificationStatus,
     VictimCount,
@@ -167,6 +170,45 @@ def _set_counts(incident, victim_counts: dict) -> None:
     VictimCount.objects.bulk_create(rows)
 
 
+def _check_counts_cover_persons(incident, victim_counts: dict) -> None:
+    """The victim counts include the victims recorded one by one: no cell below the victims
+    recorded as persons of that sex and age group, no total below all recorded victims."""
+    with unscoped():
+        victims = list(
+            incident.persons.filter(role=Person.Role.VICTIM).values_list("sex", "age_group_id")
+        )
+    if not victims:
+        return
+    counts = {(sex, group.pk): count or 0 for (sex, group), count in victim_counts.items()}
+    cells = Counter((sex, group_id) for sex, group_id in victims if group_id is not None)
+    for (sex, group_id), recorded in sorted(cells.items(), key=lambda kv: (kv[0][0], kv[0][1])):
+        if counts.get((sex, group_id), 0) < recorded:
+            group = Term.objects.get(pk=group_id)
+            raise DomainError(
+                ngettext_lazy(
+                    "%(count)d victim of this sex and age group (%(group)s, %(sex)s) is "
+                    "recorded as a person of this incident: the count cannot be lower.",
+                    "%(count)d victims of this sex and age group (%(group)s, %(sex)s) are "
+                    "recorded as persons of this incident: the count cannot be lower.",
+                    recorded,
+                )
+                % {"count": recorded, "group": group.label, "sex": Sex(sex).label},
+                field=f"count_{sex}_{group.code}",
+            )
+    if sum(counts.values()) < len(victims):
+        raise DomainError(
+            ngettext_lazy(
+                "%(count)d victim is recorded as a person of this incident: the victim counts "
+                "cannot add up to fewer.",
+                "%(count)d victims are recorded as persons of this incident: the victim counts "
+                "cannot add up to fewer.",
+                len(victims),
+            )
+            % {"count": len(victims)},
+            field="victim_counts",
+        )
+
+
 def _data_category(category) -> str:
     return DataCategory(category.parent.code)
 
@@ -227,6 +269,7 @@ def update_incident(
     incident.data_category = _data_category(incident.category)
     incident.save()
     if victim_counts is not None:
+        _check_counts_cover_persons(incident, victim_counts)
         _set_counts(incident, victim_counts)
         changed.append("victim_counts")
     audit.record(
