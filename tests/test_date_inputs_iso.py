@@ -8,6 +8,7 @@ its date and date-time fields in French.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import importlib
 import pkgutil
@@ -50,10 +51,8 @@ def project_form_classes():
 def _fields(form_class):
     """The class's declared fields, and those its constructor adds when it can be built bare."""
     fields = dict(form_class.base_fields)
-    try:
+    with contextlib.suppress(Exception):  # a form needing arguments: its declared fields
         fields.update(form_class().fields)
-    except Exception:  # noqa: BLE001 - a form needing arguments: its declared fields only
-        pass
     return fields
 
 
