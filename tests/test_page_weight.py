@@ -85,3 +85,12 @@ def test_every_cercle_is_drawn_ménaka_included(areas, client_as):
     html = response.content.decode()
     assert "Not drawn" not in html
     assert "Approximate boundaries, derived from the former Ménaka cercle" in html
+
+
+def test_the_service_map_table_gives_the_maps_figures_without_javascript(areas, client_as):
+    response = client_as("viewer").get("/referrals/services/map/", {"region": "ML10"})
+    values = response.context["map"]["values"]
+    table = {row.area.pcode: count for row, _link, count in response.context["coverage"]}
+    assert table == {pcode: int(value["t"]) for pcode, value in values.items()}
+    assert len(table) == 4
+    assert "Active services</th>" in response.content.decode()

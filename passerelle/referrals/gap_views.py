@@ -427,7 +427,8 @@ def service_map(request):
             ),
             "chosen": chosen,
             "services": services,
-            "coverage": [(row, link(row.area)) for row in rows],
+            # the map's figure per cercle is in the table too (read without JavaScript)
+            "coverage": [(row, link(row.area), counts.get(row.area.pcode)) for row in rows],
             "core": [ServiceType(t) for t in CORE_SERVICES],
             "service_list_url": reverse("referrals:service_list"),
         },
