@@ -19,6 +19,7 @@ from django.utils.translation import gettext_lazy
 
 from passerelle import policy
 
+from .forms import IsoDateInput
 from .models import AuditEvent
 
 # --------------------------------------------------------------------------- actions in words
@@ -292,12 +293,8 @@ class AuditFilterForm(forms.Form):
     actor = forms.TypedChoiceField(
         label=gettext_lazy("Person"), required=False, coerce=int, empty_value=None
     )
-    date_from = forms.DateField(
-        label=gettext_lazy("From"), required=False, widget=forms.DateInput({"type": "date"})
-    )
-    date_to = forms.DateField(
-        label=gettext_lazy("Until"), required=False, widget=forms.DateInput({"type": "date"})
-    )
+    date_from = forms.DateField(label=gettext_lazy("From"), required=False, widget=IsoDateInput())
+    date_to = forms.DateField(label=gettext_lazy("Until"), required=False, widget=IsoDateInput())
     record = forms.CharField(
         label=gettext_lazy("Record reference"),
         required=False,
