@@ -351,3 +351,35 @@ def test_the_command_and_the_job_call_the_same_function(monkeypatch):
     jobs.work()
     assert len(calls) == 2
     assert connection.vendor in {"sqlite", "postgresql"}
+
+
+def test_a_run_cut_off_with_its_worker_is_retried_not_lost(no_backoff):
+    """A worker killed mid-job (power cut) leaves a run `running`: an hour later the
+    scheduler counts it as a failed attempt and queues the retry."""
+    now = timezone.now()
+    JobRun.objects.create(job="remind_referrals", started_at=now - dt.timedelta(hours=2), attempt=1)
+    jobs.tick(now)
+    run = JobRun.objects.get(job="remind_referrals", attempt=1)
+    assert run.status == JobRun.Status.RETRYING and run.error == "WorkerLost"
+    retry = DBTaskResult.objects.get(args_kwargs__kwargs__attempt=2)
+    assert retry.task_path.endswith(".remind_referrals")
+    jobs.tick(now)  # a second scheduler finds nothing more to recover
+    assert JobRun.objects.filter(error="WorkerLost").count() == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_mail_of_a_job_leaves_in_one_send_when_the_job_ends(monkeypatch, user_with_role):
+    readers = [user_with_role("viewer", email=f"r{n}@example.org") for n in range(3)]
+    job = jobs.get("remind_referrals")
+
+    def reminds(**kwargs):
+        for reader in readers:  # one notification (and one commit) each
+            notify.notify([reader], "protocol.activated", {"protocol": "PROT-2026-0001"})
+        return 3
+
+    monkeypatch.setitem(jobs._JOBS, job.name, dataclasses.replace(job, func=reminds))
+    jobs.enqueue_now(job.name)
+    assert jobs.work() == 2  # the job, then one send of its three mails
+    sends = JobRun.objects.filter(job="send_outbox")
+    assert [(r.trigger, r.counts["sent"]) for r in sends] == [(JobRun.Trigger.EVENT, 3)]
+    assert sorted(m.to[0] for m in mail.outbox) == [r.email for r in readers]

@@ -22,6 +22,7 @@ scheduler in one process, no extra server (docs/operations.md "Scheduled jobs").
 
 from __future__ import annotations
 
+import contextvars
 import datetime as dt
 import functools
 import logging
@@ -181,16 +182,42 @@ def error_summary(exc: BaseException) -> str:
     return f"{name}: {message}"[:200] if message else name[:200]
 
 
+_held_mail = contextvars.ContextVar("passerelle_job_mail", default=None)
+
+
+def hold_mail(ids) -> bool:
+    """Inside a job, the mail its notifications queue is sent by one `send_outbox` task when
+    the job ends (not one task per notification); False outside a job."""
+    held = _held_mail.get()
+    if held is None:
+        return False
+    held.extend(ids)
+    return True
+
+
+def _send_held(name: str, held: list) -> None:
+    if held and name != "send_outbox":
+        try:
+            enqueue_now("send_outbox", trigger=JobRun.Trigger.EVENT, ids=held)
+        except Exception:  # noqa: BLE001 - the mail waits for the scheduled send_outbox
+            logger.warning("Mail of job %s left for the scheduled send_outbox run", name)
+
+
 def execute(name: str, *, attempt: int = 1, trigger: str = "schedule", kwargs=None) -> dict:
     """Run one attempt of a job now, in this process, and record it (the queue's task body)."""
     job = get(name)
     run = JobRun.objects.create(
         job=name, trigger=trigger, attempt=attempt, started_at=timezone.now()
     )
+    held = []
+    token = _held_mail.set(held)
     try:
         result = job.func(**(kwargs or {}))
     except Exception as exc:  # noqa: BLE001 - every failure is recorded, retried, reported
         return _failed(job, run, exc, kwargs or {})
+    finally:
+        _held_mail.reset(token)
+        _send_held(name, held)
     run.status = JobRun.Status.SUCCEEDED
     run.counts = _counts(result)
     run.finished_at = timezone.now()
@@ -287,9 +314,43 @@ def claim(job: Job, row: JobSchedule, now) -> bool:
     return bool(won)
 
 
-def tick(now=None) -> list[str]:
-    """Enqueue every scheduled job that is due; returns the names enqueued by this call."""
+class WorkerLost(Exception):
+    """The worker stopped (killed, power cut) while it ran the job."""
+
+
+STALE = dt.timedelta(hours=1)  # far longer than any job takes
+
+
+def recover_interrupted(now=None) -> int:
+    """Runs still `running` an hour after they started were cut off with their worker: each
+    is counted as a failed attempt (retried, or reported after the last), once even with two
+    schedulers (the run is claimed by a conditional UPDATE); the queue's task is closed."""
+    from django_tasks_db.models import DBTaskResult
+
     now = now or timezone.now()
+    recovered = 0
+    for run in JobRun.objects.filter(status=JobRun.Status.RUNNING, started_at__lt=now - STALE):
+        taken = JobRun.objects.filter(pk=run.pk, status=JobRun.Status.RUNNING).update(
+            status=JobRun.Status.FAILED, finished_at=now
+        )
+        job = _JOBS.get(run.job) or registry().get(run.job)
+        if taken and job is not None:
+            _failed(job, run, WorkerLost(), {})
+            recovered += 1
+    DBTaskResult.objects.filter(status="RUNNING", started_at__lt=now - STALE).update(
+        status="FAILED",
+        finished_at=now,
+        exception_class_path=f"{__name__}.WorkerLost",
+        traceback="",
+    )
+    return recovered
+
+
+def tick(now=None) -> list[str]:
+    """Enqueue every scheduled job that is due (and retry runs cut off with their worker);
+    returns the names enqueued by this call."""
+    now = now or timezone.now()
+    recover_interrupted(now)
     enqueued = []
     for job in registry().values():
         if job.schedule is None:

@@ -188,8 +188,10 @@ def notify(users, kind: str, params: dict | None = None, url: str = "") -> int:
 def _enqueue_sending(ids: list) -> None:
     """After the commit: hand the mails to the worker (core.jobs). Should the queue refuse,
     they stay pending for the scheduled `send_outbox` run, a minute later at most."""
-    from .jobs import enqueue_now
+    from .jobs import enqueue_now, hold_mail
 
+    if hold_mail(ids):  # inside a job: one send when the job ends
+        return
     try:
         enqueue_now("send_outbox", trigger="event", ids=list(ids))
     except Exception:  # noqa: BLE001 - the outbox keeps the mail; the schedule sends it
