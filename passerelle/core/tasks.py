@@ -38,3 +38,15 @@ def prune_job_records() -> dict:
         DBTaskResult.objects.finished().filter(finished_at__lt=now - KEEP_QUEUE_RESULTS).delete()[0]
     )
     return {"runs": runs + failed, "queue": queue}
+
+
+@scheduled(
+    "purge_held_forms",
+    label=_("Delete the forms kept across an idle timeout once expired"),
+    every=dt.timedelta(minutes=15),
+)
+def purge_held_forms() -> dict:
+    """Forms kept after an idle timeout live two hours (core/held.py); delete the expired."""
+    from . import held
+
+    return {"deleted": held.purge_expired()}

@@ -203,3 +203,16 @@ def test_signed_in_pages_carry_the_warning_and_its_script(client_for, monitor):
     assert "Stay signed in" in html
     login = Client().get(reverse("accounts:login")).content.decode()
     assert 'id="idle-warning"' not in login
+
+
+def test_the_scheduled_job_purges_expired_holds(monitor):
+    from passerelle.core import jobs
+
+    kept = held.hold_submission(monitor, path="/x/", fields=[("a", "b")])
+    live = held.hold_submission(monitor, path="/y/", fields=[("a", "b")])
+    HeldSubmission.objects.filter(pk=kept.pk).update(
+        expires_at=timezone.now() - dt.timedelta(minutes=1)
+    )
+    result = jobs.execute("purge_held_forms")
+    assert result["status"] == "succeeded" and result["deleted"] == 1
+    assert list(HeldSubmission.objects.values_list("pk", flat=True)) == [live.pk]
