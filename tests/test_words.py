@@ -158,3 +158,11 @@ def test_the_service_page_shows_the_name_in_the_readers_language(org, areas, cli
     assert english.status_code == 200, english.status_code
     assert "Psychosocial support – Gao" in english.content.decode()
     assert "Soutien psychosocial – Gao" in french.content.decode()
+
+
+def test_the_service_mapping_carries_the_english_name_in_its_own_column():
+    from passerelle.referrals.mapping import column_for_tag
+
+    assert column_for_tag("#service+name")[0].key == "name"
+    assert column_for_tag("#service+name+i_en")[0].key == "name_en"
+    assert column_for_tag("#service +name +i_en")[0].key == "name_en"

@@ -1,6 +1,7 @@
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
 from passerelle.core import audit
 from passerelle.geography.models import Area
@@ -95,13 +96,17 @@ class UserAdmin(PolicyAdminMixin, BaseUserAdmin):
                 organisations=_organisations_concerned(user),
                 detail={"by": "admin"},
             )
+        count = queryset.count()
         self.message_user(
             request,
-            _(
+            ngettext(
+                "Two-factor authentication reset for %(count)d user: they set it up again at "
+                "their next login.",
                 "Two-factor authentication reset for %(count)d users: they set it up again at "
-                "their next login."
+                "their next login.",
+                count,
             )
-            % {"count": queryset.count()},
+            % {"count": count},
         )
 
 

@@ -9,7 +9,7 @@ from django.contrib.auth import views as auth_views
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.cache import never_cache
 from django_otp.plugins.otp_static.models import StaticDevice
 
@@ -67,7 +67,11 @@ def _wrong_code(request, form, step: str):
         return redirect(settings.LOGIN_URL)
     form.add_error(
         "code",
-        _("This code is not right (%(left)d attempts left before you are logged out).")
+        ngettext(
+            "This code is not right (%(left)d attempt left before you are logged out).",
+            "This code is not right (%(left)d attempts left before you are logged out).",
+            left,
+        )
         % {"left": left},
     )
     return None
@@ -133,7 +137,11 @@ def otp_verify(request):
                 twofactor.record(user, "auth.2fa_backup_code_used", remaining=left)
                 messages.warning(
                     request,
-                    _("You used a backup code; %(left)d left. Each code works only once.")
+                    ngettext(
+                        "You used a backup code; %(left)d code left. Each code works only once.",
+                        "You used a backup code; %(left)d codes left. Each code works only once.",
+                        left,
+                    )
                     % {"left": left},
                 )
             return redirect(next_url)

@@ -5,6 +5,7 @@ import uuid
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from .fields import EncryptedTextField
 
@@ -149,10 +150,10 @@ class OutgoingMail(models.Model):
     """
 
     class Status(models.TextChoices):
-        PENDING = "pending", _("Pending")
-        SENT = "sent", _("Sent")
-        FAILED = "failed", _("Failed")
-        CANCELLED = "cancelled", _("Cancelled")
+        PENDING = "pending", pgettext_lazy("e-mail status", "Pending")
+        SENT = "sent", pgettext_lazy("e-mail status", "Sent")
+        FAILED = "failed", pgettext_lazy("e-mail status", "Failed")
+        CANCELLED = "cancelled", pgettext_lazy("e-mail status", "Cancelled")
 
     notification = models.OneToOneField(
         Notification, on_delete=models.CASCADE, related_name="mail"

@@ -282,12 +282,135 @@ RSPE-MEN-PEN-01    ML1001                 suspendu
 """
 
 
+# The English names of the catalogue's services: what is offered, then where (places keep
+# their names; the few other endings are in ENDINGS_EN).
+ACTIVITIES_EN = {
+    "Accompagnement des survivantes de VBG": "Support for GBV survivors",
+    "Accueil des victimes de violences": "Reception of victims of violence",
+    "Accueil et protection des victimes de violences": (
+        "Reception and protection of victims of violence"
+    ),
+    "Activités génératrices de revenus pour survivantes et ménages déplacés": (
+        "Income-generating activities for survivors and displaced households"
+    ),
+    "Appareillage orthopédique et réadaptation fonctionnelle": (
+        "Orthopaedic devices and physical rehabilitation"
+    ),
+    "Appui aux activités génératrices de revenus pour ménages déplacés": (
+        "Support to income-generating activities for displaced households"
+    ),
+    "Assistance aux victimes d'engins explosifs": "Assistance to victims of explosive ordnance",
+    "Assistance juridique": "Legal assistance",
+    "Assistance juridique aux déplacés et rapatriés (avec un partenaire)": (
+        "Legal assistance to displaced people and returnees (with a partner)"
+    ),
+    "Assistance juridique et médiation": "Legal assistance and mediation",
+    "Centre d'accueil et d'orientation pour enfants en situation difficile": (
+        "Reception and referral centre for children in difficult situations"
+    ),
+    "Centre de transit et d'orientation pour enfants sortis des groupes armés": (
+        "Transit and referral centre for children released from armed groups"
+    ),
+    "Clinique juridique": "Legal clinic",
+    "Clinique juridique mobile": "Mobile legal clinic",
+    "Clinique juridique pour femmes et filles": "Legal clinic for women and girls",
+    "Documentation civile (actes de naissance, cartes d'identité) pour déplacés": (
+        "Civil documentation (birth certificates, identity cards) for displaced people"
+    ),
+    "Documentation civile pour déplacés": "Civil documentation for displaced people",
+    "Documentation civile pour déplacés et rapatriés": (
+        "Civil documentation for displaced people and returnees"
+    ),
+    "Documentation civile pour rapatriés": "Civil documentation for returnees",
+    "Documentation civile pour rapatriés et déplacés": (
+        "Civil documentation for returnees and displaced people"
+    ),
+    "Espace ami des enfants et soutien psychosocial": (
+        "Child-friendly space and psychosocial support"
+    ),
+    "Espace sûr pour femmes et filles": "Safe space for women and girls",
+    "Espaces amis des enfants": "Child-friendly spaces",
+    "Gestion de cas de protection de l'enfance": "Child protection case management",
+    "Gestion de cas des enfants non accompagnés et séparés": (
+        "Case management of unaccompanied and separated children"
+    ),
+    "Groupes de parole et accompagnement des survivantes": (
+        "Support groups and accompaniment of survivors"
+    ),
+    "Groupes de parole pour femmes déplacées": "Support groups for displaced women",
+    "Hébergement d'urgence pour femmes et enfants": "Emergency shelter for women and children",
+    "Hébergement temporaire sécurisé pour survivantes de VBG": (
+        "Safe temporary shelter for GBV survivors"
+    ),
+    "Information, conseil et assistance juridique pour déplacés": (
+        "Information, counselling and legal assistance for displaced people"
+    ),
+    "Maison d'accueil temporaire pour survivantes de VBG": (
+        "Temporary safe house for GBV survivors"
+    ),
+    "Maison d'hébergement temporaire pour survivantes de VBG": (
+        "Temporary shelter house for GBV survivors"
+    ),
+    "Patrouilles de protection et point de contact": "Protection patrols and contact point",
+    "Prise en charge médicale": "Medical care",
+    "Prise en charge médicale des survivantes de VBG": "Medical care for GBV survivors",
+    "Protection de l'enfance": "Child protection",
+    "Protection de l'enfance et réintégration": "Child protection and reintegration",
+    "Recherche et réunification familiales": "Family tracing and reunification",
+    "Recherche familiale et réunification": "Family tracing and reunification",
+    "Relance de l'élevage et du petit commerce": "Restarting livestock and small trade",
+    "Service social": "Social services",
+    "Soins d'urgence": "Emergency care",
+    "Soutien psychosocial": "Psychosocial support",
+    "Soutien psychosocial aux personnes déplacées": "Psychosocial support for displaced people",
+    "Soutien psychosocial communautaire aux déplacés": (
+        "Community psychosocial support for displaced people"
+    ),
+    "Soutien psychosocial individuel et de groupe pour personnes déplacées": (
+        "Individual and group psychosocial support for displaced people"
+    ),
+    "Soutien psychosocial mobile": "Mobile psychosocial support",
+    "Transferts monétaires pour ménages vulnérables": "Cash transfers for vulnerable households",
+    "Urgences": "Emergency department",
+    "Urgences et chirurgie": "Emergency and surgery",
+    "Urgences gynécologiques et chirurgicales": "Gynaecological and surgical emergencies",
+    "Écoute communautaire": "Community listening",
+    "Écoute et accompagnement des femmes": "Listening and support for women",
+    "Écoute et accompagnement psychosocial des femmes": (
+        "Listening and psychosocial support for women"
+    ),
+    "Écoute psychosociale": "Psychosocial listening",
+    "Écoute psychosociale mobile": "Mobile psychosocial listening",
+    "Éducation aux risques des mines et restes explosifs": (
+        "Mine and explosive remnants risk education"
+    ),
+    "Éducation aux risques des mines et restes explosifs de guerre": (
+        "Mine and explosive remnants of war risk education"
+    ),
+}
+ENDINGS_EN = {
+    "conseil et accompagnement en justice": "advice and support in court",
+    "Police nationale, Bamako": "National Police, Bamako",
+}
+
+
+def english_name(french: str) -> str:
+    """A catalogue name in English: the activity translated, the place kept."""
+    activity, _sep, ending = french.partition(" – ")
+    english = ACTIVITIES_EN.get(activity, activity)
+    if ending:
+        english = f"{english} – {ENDINGS_EN.get(ending, ending)}"
+    return english
+
+
 def catalogue() -> list[dict]:
-    """The catalogue as rows: code, provider acronym, type part, areas, options, name."""
+    """The catalogue as rows: code, provider acronym, type part, areas, options, name (and its
+    English name)."""
     rows = []
     for line in CATALOGUE.strip().splitlines():
         if line.startswith(" "):
             rows[-1]["name"] = line.strip()
+            rows[-1]["name_en"] = english_name(line.strip())
             continue
         code, pcodes, *options = line.split()
         provider, _region, kind, _number = code.split("-")

@@ -161,6 +161,7 @@ def service_values(row: dict, orgs, areas, users) -> dict:
         "code": code,
         "areas": [areas[p] for p in row["areas"]],
         "name": name,
+        "name_en": row.get("name_en", ""),
         "provider": orgs[acronym],
         "service_type": service_type,
         "description": description,

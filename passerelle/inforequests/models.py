@@ -17,6 +17,7 @@ from django.core.validators import MaxValueValidator
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from passerelle.core.fields import EncryptedTextField
 from passerelle.core.guard import GuardedQuerySet
@@ -62,8 +63,8 @@ class Request(BaseModel):
     class Status(models.TextChoices):
         OPEN = "open", _("Open")
         ACKNOWLEDGED = "acknowledged", _("Acknowledged")
-        ANSWERED = "answered", _("Answered")
-        DECLINED = "declined", _("Declined")
+        ANSWERED = "answered", pgettext_lazy("request status", "Answered")
+        DECLINED = "declined", pgettext_lazy("request status", "Declined")
         CLOSED = "closed", _("Closed")
 
     reference = models.CharField(_("reference"), max_length=20, unique=True)
@@ -208,8 +209,8 @@ class RequestEvent(models.Model):
         CREATED = "created", _("Filed")
         ROUTED = "routed", _("Routed")
         ACKNOWLEDGED = "acknowledged", _("Acknowledged")
-        ANSWERED = "answered", _("Answered")
-        DECLINED = "declined", _("Declined")
+        ANSWERED = "answered", pgettext_lazy("request event", "Answered")
+        DECLINED = "declined", pgettext_lazy("request event", "Declined")
         CLOSED = "closed", _("Closed")
         REOPENED = "reopened", _("Reopened")
         DUPLICATE = "duplicate", _("Answered with an earlier answer")

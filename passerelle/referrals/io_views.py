@@ -104,9 +104,10 @@ def service_import(request):
         request.session.pop(SESSION_KEY, None)
         messages.success(
             request,
+            # counts as "label: number", so that no noun or participle agrees with a number
             _(
-                "Import done: %(created)s services created, %(updated)s updated, "
-                "%(unchanged)s unchanged."
+                "Import done. Services created: %(created)s; updated: %(updated)s; "
+                "unchanged: %(unchanged)s."
             )
             % {"created": report.created, "updated": report.updated, "unchanged": report.unchanged},
         )

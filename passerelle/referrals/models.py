@@ -11,6 +11,7 @@ from django.conf import settings
 from django.core.validators import MaxValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from passerelle.core.fields import EncryptedTextField
 from passerelle.core.guard import GuardedManager
@@ -118,8 +119,8 @@ class Service(BaseModel):
     """A service one organisation provides in some areas, for some people."""
 
     class Status(models.TextChoices):
-        ACTIVE = "active", _("Active")
-        SUSPENDED = "suspended", _("Suspended")
+        ACTIVE = "active", pgettext_lazy("service status", "Active")
+        SUSPENDED = "suspended", pgettext_lazy("service status", "Suspended")
 
     code = models.CharField(
         _("code"),
@@ -356,10 +357,10 @@ class Referral(BaseModel):
 
     class Status(models.TextChoices):
         DRAFT = "draft", _("Draft")
-        SENT = "sent", _("Sent")
+        SENT = "sent", pgettext_lazy("referral status", "Sent")
         ACKNOWLEDGED = "acknowledged", _("Acknowledged")
         ACCEPTED = "accepted", _("Accepted")
-        DECLINED = "declined", _("Declined")
+        DECLINED = "declined", pgettext_lazy("referral status", "Declined")
         PROVIDED = "provided", _("Service provided")
         CLOSED = "closed", _("Closed")
         WITHDRAWN = "withdrawn", _("Withdrawn")

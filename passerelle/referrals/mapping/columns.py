@@ -51,6 +51,10 @@ class Column:
 COLUMNS = (
     Column("code", _("Code"), "#service+code", ("#service+code", "#service+id"), True),
     Column("name", _("Service name"), "#service+name", ("#service+name",), True),
+    # the English name: `+i_en` (HXL's language attribute) makes it the more specific column
+    Column(
+        "name_en", _("Service name (English)"), "#service+name+i_en", ("#service+name+i_en",)
+    ),
     Column("provider", _("Provider (acronym)"), "#org+acronym", ("#org+acronym",), True),
     Column("service_type", _("Service type"), "#service+type", ("#service+type",), True),
     Column("description", _("Description"), "#description", ("#description",)),
@@ -86,7 +90,7 @@ COLUMNS = (
     ),
 )
 BY_KEY = {c.key: c for c in COLUMNS}
-TEXT_FIELDS = ("name", "description", "languages", "hours", "location")
+TEXT_FIELDS = ("name", "name_en", "description", "languages", "hours", "location")
 TEXT_FIELDS += ("contact_name", "contact_phone")
 
 

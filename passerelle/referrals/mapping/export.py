@@ -75,6 +75,7 @@ def _values(service) -> list:
     return [
         service.code,
         service.name,
+        service.name_en,
         service.provider.acronym,
         service.service_type,
         service.description,

@@ -269,7 +269,7 @@ def test_export_then_import_changes_nothing(mapping, people, client_for, fmt):
     upload.name = f"services.{fmt}"
     response = client.post("/referrals/services/import/", {"file": upload}, follow=True)
     assert response.status_code == 200
-    assert "0 services created, 0 updated, 2 unchanged" in response.content.decode()
+    assert "Services created: 0; updated: 0; unchanged: 2." in response.content.decode()
     assert snapshot() == before
     event = last_event("service.import")
     assert event.outcome == "ok"

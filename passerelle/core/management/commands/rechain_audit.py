@@ -2,6 +2,7 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from passerelle.core import audit
 
@@ -42,13 +43,20 @@ class Command(BaseCommand):
             self.stderr.write(f"[{p.kind}] {p.message}")
         if problems and not options["force"]:
             raise CommandError(
-                _(
-                    "The existing chain is broken (%(n)d problem(s)): nothing was re-chained. "
-                    "Investigate first; --force re-chains anyway and records the count."
+                ngettext(
+                    "The existing chain is broken (%(n)d problem): nothing was re-chained. "
+                    "Investigate first; --force re-chains anyway and records the count.",
+                    "The existing chain is broken (%(n)d problems): nothing was re-chained. "
+                    "Investigate first; --force re-chains anyway and records the count.",
+                    len(problems),
                 )
                 % {"n": len(problems)}
             )
         self.stdout.write(
-            _("%(count)d events re-chained under audit key %(key)s. Take a new checkpoint.")
+            ngettext(
+                "%(count)d event re-chained under audit key %(key)s. Take a new checkpoint.",
+                "%(count)d events re-chained under audit key %(key)s. Take a new checkpoint.",
+                count,
+            )
             % {"count": count, "key": audit.key_fingerprint()}
         )

@@ -2,6 +2,7 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from passerelle.core import audit
 from passerelle.core.models import AuditEvent
@@ -52,7 +53,11 @@ class Command(BaseCommand):
                     )
                 )
             raise CommandError(
-                _("Audit log is NOT intact: %(n)d problem(s) in %(total)d events.")
+                ngettext(
+                    "Audit log is NOT intact: %(n)d problem in %(total)d events.",
+                    "Audit log is NOT intact: %(n)d problems in %(total)d events.",
+                    len(problems),
+                )
                 % {"n": len(problems), "total": total}
             )
         self.stdout.write(_("Audit log intact: %(total)d events verified.") % {"total": total})

@@ -5,7 +5,7 @@ every read); this command makes the status visible and sends the notifications.
 """
 
 from django.core.management.base import BaseCommand
-from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from passerelle.sharing import services
 
@@ -15,4 +15,7 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options):
         count = services.expire_protocols()
-        self.stdout.write(_("%(count)d protocol(s) expired.") % {"count": count})
+        self.stdout.write(
+            ngettext("%(count)d protocol expired.", "%(count)d protocols expired.", count)
+            % {"count": count}
+        )
