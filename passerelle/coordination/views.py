@@ -499,8 +499,9 @@ def action_point_add(request, public_id):
     return _body_page(request, body, action_form=form)
 
 
-@policy.permission("coordination.view")
-def action_points(request):
+def filtered_action_points(request):
+    """The filter form and the action points the user may see, filtered as the list is (the
+    list and its export read the same rows)."""
     user = request.user
     today = timezone.localdate()
     bodies = rules.readable_bodies(user).order_by("acronym")
@@ -525,6 +526,13 @@ def action_points(request):
         .prefetch_related("body__memberships")
         .order_by("due_on", "pk")
     )
+    return form, qs, today
+
+
+@policy.permission("coordination.view")
+def action_points(request):
+    user = request.user
+    form, qs, today = filtered_action_points(request)
     page = Paginator(qs, settings.PASSERELLE_PAGE_SIZE).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)

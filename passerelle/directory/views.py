@@ -86,9 +86,9 @@ def _status(fp: FocalPoint, today) -> str:
 # --------------------------------------------------------------------------- the directory
 
 
-@policy.permission("directory.view")
-def index(request):
-    """Focal points, current (or all), filtered by thematic area, organisation, side, area."""
+def filtered_focal_points(request):
+    """The filter form, the focal points it selects (current, or all with `past`), in the
+    directory's order, and whether past ones are included: the list and its export."""
     form = DirectoryFilterForm(request.GET or None)
     queryset = FocalPoint.objects.select_related(
         "organisation", "thematic_area", "place", "deputy"
@@ -111,6 +111,13 @@ def index(request):
     if not past:
         queryset = queryset.current().filter(organisation__active=True)
     queryset = queryset.order_by("thematic_area__order", "organisation__acronym", "name", "pk")
+    return form, queryset, past
+
+
+@policy.permission("directory.view")
+def index(request):
+    """Focal points, current (or all), filtered by thematic area, organisation, side, area."""
+    form, queryset, past = filtered_focal_points(request)
     page = Paginator(queryset, settings.PASSERELLE_PAGE_SIZE).get_page(request.GET.get("page"))
     today = timezone.localdate()
     rows = [

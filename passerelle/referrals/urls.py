@@ -1,4 +1,6 @@
-from . import gap_views, io_views, pathway_views, views
+from django.urls import path
+
+from . import gap_views, io_views, list_export, pathway_views, views
 
 app_name = "referrals"
 
@@ -7,4 +9,5 @@ urlpatterns = [
     *io_views.urlpatterns,
     *pathway_views.urlpatterns,
     *gap_views.urlpatterns,
+    path("export.xlsx", list_export.referral_xlsx, name="export_xlsx"),
 ]

@@ -243,13 +243,9 @@ def _pathways_for(area):
 BOXES = ("received", "sent", "overdue")
 
 
-@policy.permission("referral.create", "referral.respond")
-def referral_list(request, box: str = "received"):
-    if box not in BOXES:
-        box = "received"
-    # the decorator lets in a holder of either; the tabs ask `{% can %}` for each
-    if box == "received" and not policy.can(request.user, "referral.respond"):
-        return redirect("referrals:sent")
+def boxed_referrals(request, box: str):
+    """The filter form and the referrals of one box the user may see, filtered as the list
+    is (the list and its export read the same rows)."""
     form = ReferralFilterForm(request.GET or None)
     if box == "overdue":
         received = policy.scope_referrals(request.user, Referral.objects.all(), "received")
@@ -273,6 +269,17 @@ def referral_list(request, box: str = "received"):
             "person__incident__need_to_know",
         )
     )
+    return form, qs
+
+
+@policy.permission("referral.create", "referral.respond")
+def referral_list(request, box: str = "received"):
+    if box not in BOXES:
+        box = "received"
+    # the decorator lets in a holder of either; the tabs ask `{% can %}` for each
+    if box == "received" and not policy.can(request.user, "referral.respond"):
+        return redirect("referrals:sent")
+    form, qs = boxed_referrals(request, box)
     page = Paginator(qs, settings.PASSERELLE_PAGE_SIZE).get_page(request.GET.get("page"))
     # what a disclosure gives on the incidents of other organisations: two queries per page
     policy.prefetch_shared(request.user, [r.person.incident for r in page.object_list])
