@@ -287,7 +287,8 @@ def test_the_page_shows_each_job_to_administrators(client_as, no_backoff, broken
     html = page.content.decode()
     for name in JOBS:
         assert f'data-job="{name}"' in html
-    assert "Every day at 06:00 UTC" in html and "Every 1 min" in html
+    assert "Every day at 06:00 UTC" in html and "Every minute" in html
+    assert "e-mails sent: 0" in html  # counts in words
     assert "Failed" in html and "ValueError" in html and NAME not in html
     home = client.get(reverse("core:home")).content.decode()
     assert reverse("core:jobs") in home  # linked where administrators land

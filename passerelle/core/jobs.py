@@ -34,6 +34,7 @@ from django.conf import settings
 from django.db import DatabaseError, IntegrityError, transaction
 from django.utils import timezone
 from django.utils.module_loading import autodiscover_modules
+from django.utils.translation import gettext_lazy as _
 
 from . import audit
 from .errors import DomainError
@@ -417,6 +418,22 @@ def run_once(now=None) -> dict:
     return {"enqueued": enqueued, "ran": work()}
 
 
+# What a job's counts are called on the page (a count without a label shows its key).
+COUNT_LABELS = {
+    "expired": _("protocols expired"),
+    "reminded": _("referrals reminded"),
+    "due": _("requests due soon"),
+    "overdue": _("requests overdue"),
+    "action_points": _("action points overdue"),
+    "risk_reviews": _("risk reviews due"),
+    "sent": _("e-mails sent"),
+    "failed": _("e-mails failed"),
+    "cancelled": _("e-mails cancelled"),
+    "runs": _("runs forgotten"),
+    "queue": _("queue rows removed"),
+}
+
+
 def status_rows(now=None) -> list[dict]:
     """One row per job for the administrators' page: schedule, last run, next due, recent
     failures."""
@@ -434,6 +451,9 @@ def status_rows(now=None) -> list[dict]:
                 "label": job.label,
                 "schedule": job.schedule.describe() if job.schedule else None,
                 "last": last,
+                "counts": [
+                    (COUNT_LABELS.get(k, k), v) for k, v in (last.counts if last else {}).items()
+                ],
                 "last_success": next(
                     (r for r in runs if r.status == JobRun.Status.SUCCEEDED), None
                 ),

@@ -5,6 +5,7 @@ from django.contrib import messages
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
 from passerelle import policy
@@ -17,7 +18,8 @@ def _schedule_text(schedule: dict | None) -> str:
         return _("On demand")
     if schedule["kind"] == "daily":
         return _("Every day at %(time)s UTC") % {"time": schedule["time"]}
-    return _("Every %(minutes)d min") % {"minutes": schedule["minutes"]}
+    minutes = schedule["minutes"]
+    return ngettext("Every minute", "Every %(minutes)d minutes", minutes) % {"minutes": minutes}
 
 
 @policy.permission("admin.access")
