@@ -25,7 +25,20 @@ class IdleTimeoutMiddleware:
     lost: it is kept encrypted for the same user (core/held.py) and offered again after the
     login. The pages warn before the timeout (static/js/idle.js, accounts:keep_alive)."""
 
-    NOT_HELD = frozenset({"accounts:logout", "accounts:keep_alive", "set_language"})
+    # Not forms of typed work: signing out, the keep-alive, the language, a kept form's own
+    # page, and the two-factor pages (a one-time code is worth nothing later).
+    NOT_HELD = frozenset(
+        {
+            "accounts:logout",
+            "accounts:keep_alive",
+            "accounts:held",
+            "accounts:otp_manage",
+            "accounts:otp_setup",
+            "accounts:otp_verify",
+            "set_language",
+            "core:set_language",
+        }
+    )
 
     def __init__(self, get_response):
         self.get_response = get_response

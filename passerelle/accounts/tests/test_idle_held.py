@@ -216,3 +216,11 @@ def test_the_scheduled_job_purges_expired_holds(monitor):
     result = jobs.execute("purge_held_forms")
     assert result["status"] == "succeeded" and result["deleted"] == 1
     assert list(HeldSubmission.objects.values_list("pk", flat=True)) == [live.pk]
+
+
+def test_a_two_factor_code_sent_after_the_timeout_is_not_kept(monitor, client_for):
+    client = client_for(monitor)
+    _idle(client)
+    response = client.post(reverse("accounts:otp_verify"), {"code": "123456"})
+    assert response.status_code == 302
+    assert not HeldSubmission.objects.exists()
