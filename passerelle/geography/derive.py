@@ -5,8 +5,10 @@ has four cercles (ML1001 Ménaka, ML1002 Anderamboukane, ML1003 Inékar, ML1004 
 Until real boundaries are found, `split_by_seats` cuts the old cercle into the parts nearest
 to each cercle's seat (a Voronoi partition clipped to the polygon): every part lies inside
 the old cercle, the parts cover it exactly, and each seat lies in its own part. The lines are
-**approximate**: they follow no real limit. Regenerate the bundled file with
-``python -m passerelle.geography.derive`` (data/mali/SOURCE.md says how it was made).
+**approximate**: they follow no real limit. The region of Gao, whose bundled polygon
+(geoBoundaries ADM1, pre-2016 layout) still holds Ménaka, is redrawn as the union of its three
+cercles (`dissolve`): exact, from the surveyed cercle lines. Regenerate the bundled files with
+``python -m passerelle.geography.derive`` (data/mali/SOURCE.md says how they were made).
 """
 
 from __future__ import annotations
@@ -17,6 +19,8 @@ from pathlib import Path
 
 MALI_DIR = Path(__file__).resolve().parent / "data" / "mali"
 MENAKA_FILE = MALI_DIR / "mali_menaka_cercles_approximate.geojson"
+GAO_FILE = MALI_DIR / "mali_adm1_gao_without_menaka.geojson"
+GAO_CERCLES = ("ML0701", "ML0702", "ML0703")
 
 # Seats of the four cercles of Ménaka (longitude, latitude), rounded to the minute. Ménaka,
 # Anderamboukane and Tidermène: the coordinates given for the communes of those names in the
@@ -111,6 +115,60 @@ def split_by_seats(ring: list, seats: dict[str, tuple[float, float]]) -> dict[st
     return parts
 
 
+def dissolve(rings: list[list]) -> list[list]:
+    """The outer rings of the union of polygons that share their borders point for point (as
+    the cercles decoded from one TopoJSON do): every edge met in both directions is an inner
+    border and goes; what is left is chained back into closed rings."""
+    edges = []
+    for ring in rings:
+        edges += [(tuple(a[:2]), tuple(b[:2])) for a, b in zip(ring, ring[1:], strict=False)]
+    present = set(edges)
+    following = {a: b for a, b in edges if (b, a) not in present}
+    result, seen = [], set()
+    for start in following:
+        if start in seen:
+            continue
+        ring, point = [start], following[start]
+        seen.add(start)
+        while point != start:
+            if point in seen or point not in following:
+                raise ValueError("the polygons do not share their borders point for point")
+            ring.append(point)
+            seen.add(point)
+            point = following[point]
+        ring.append(start)
+        result.append([list(p) for p in ring])
+    return result
+
+
+def gao_collection() -> dict:
+    """Region ML07 Gao without Ménaka: the union of its three cercles."""
+    source = json.loads((MALI_DIR / "mali_adm2.geojson").read_text())
+    rings = [
+        f["geometry"]["coordinates"][0]
+        for f in source["features"]
+        if f["properties"]["adm2_pcode"] in GAO_CERCLES
+    ]
+    assert len(rings) == len(GAO_CERCLES)
+    (outer,) = dissolve(rings)
+    if ring_area(outer) < 0:
+        outer.reverse()
+    return {
+        "type": "FeatureCollection",
+        "features": [
+            {
+                "type": "Feature",
+                "properties": {
+                    "adm1_pcode": "ML07",
+                    "derivation": "union of the cercles ML0701, ML0702, ML0703 "
+                    "(geoBoundaries 2017)",
+                },
+                "geometry": {"type": "Polygon", "coordinates": [outer]},
+            }
+        ],
+    }
+
+
 def old_menaka_ring() -> list:
     """The exterior ring of the old Ménaka cercle in the bundled geoBoundaries file."""
     source = json.loads((MALI_DIR / "mali_adm2.geojson").read_text())
@@ -141,11 +199,12 @@ def menaka_collection() -> dict:
     }
 
 
-def write_menaka(path: Path = MENAKA_FILE) -> None:
-    text = json.dumps(menaka_collection(), ensure_ascii=False, separators=(",", ":"))
+def write(collection: dict, path: Path) -> None:
+    text = json.dumps(collection, ensure_ascii=False, separators=(",", ":"))
     path.write_text(text + "\n", encoding="utf-8")
 
 
 if __name__ == "__main__":
-    write_menaka()
-    print(MENAKA_FILE)
+    write(menaka_collection(), MENAKA_FILE)
+    write(gao_collection(), GAO_FILE)
+    print(MENAKA_FILE, GAO_FILE, sep="\n")

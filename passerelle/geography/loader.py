@@ -38,6 +38,8 @@ MALI_VERSION = "cod-ab-2021-12-20"
 # of Ménaka, cut from the old Ménaka cercle by nearest seat. Maps say they are approximate.
 MALI_APPROXIMATE = frozenset({"ML1001", "ML1002", "ML1003", "ML1004"})
 MALI_MENAKA_FILE = "mali_menaka_cercles_approximate.geojson"
+# Gao (ML07) as it is since 2016, without Ménaka: the union of its three cercles (geography.derive).
+MALI_GAO_FILE = "mali_adm1_gao_without_menaka.geojson"
 
 REQUIRED_COLUMNS = ("pcode", "name", "level", "parent_pcode")
 OPTIONAL_COLUMNS = ("name_fr", "name_en")
@@ -86,6 +88,7 @@ class GeoJSONSource:
     path: FilePath
     match_property: str
     fallback_property: str | None = None
+    skip: frozenset[str] = frozenset()  # P-codes whose feature in this file is not used
 
 
 @dataclass
@@ -482,6 +485,8 @@ def _validate_geojson(
             used = source.fallback_property
             pcode = properties.get(used)
         where["property"] = used
+        if isinstance(pcode, str) and pcode in source.skip:
+            continue  # another file gives this area's boundary
         if pcode in (None, ""):
             if source.fallback_property:
                 errors.append(
@@ -648,13 +653,19 @@ def load_mali(version: str = MALI_VERSION) -> LoadResult:
     Regions ML01–ML09 get the geoBoundaries ADM1 polygons; cercles get the ADM2 polygons, and
     the old Ménaka cercle polygon (no admin2 P-code) goes to region ML10 through ``adm1_pcode``.
     The four cercles of Ménaka get the approximate parts of that polygon derived by
-    ``geography.derive`` (``MALI_APPROXIMATE``).
+    ``geography.derive`` (``MALI_APPROXIMATE``), and region ML07 Gao the union of its three
+    cercles (the ADM1 polygon of Gao still holds Ménaka).
     """
     return load_areas(
         MALI_DIR / "mali_admin.csv",
         names_path=MALI_DIR / "names.csv",
         geojson=[
-            GeoJSONSource(MALI_DIR / "mali_adm1_geoboundaries_simplified.geojson", "adm1_pcode"),
+            GeoJSONSource(
+                MALI_DIR / "mali_adm1_geoboundaries_simplified.geojson",
+                "adm1_pcode",
+                skip=frozenset({"ML07"}),
+            ),
+            GeoJSONSource(MALI_DIR / MALI_GAO_FILE, "adm1_pcode"),
             GeoJSONSource(MALI_DIR / "mali_adm2.geojson", "adm2_pcode", "adm1_pcode"),
             GeoJSONSource(MALI_DIR / MALI_MENAKA_FILE, "adm2_pcode"),
         ],

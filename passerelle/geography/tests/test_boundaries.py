@@ -149,6 +149,33 @@ def test_the_bundled_menaka_file_is_what_the_derivation_gives():
     assert all(f["properties"]["approximate"] is True for f in bundled["features"])
 
 
+def test_dissolve_keeps_the_outer_border_of_polygons_sharing_theirs():
+    west = [[0, 0], [1, 0], [1, 1], [0, 1], [0, 0]]
+    east = [[1, 0], [2, 0], [2, 1], [1, 1], [1, 0]]
+    (outer,) = derive.dissolve([west, east])
+    assert outer[0] == outer[-1]
+    assert derive.ring_area(outer) == 2
+    assert [1, 0] in outer and [1, 1] in outer  # the corners of the old border stay, in line
+    with pytest.raises(ValueError):
+        derive.dissolve([west, [[1.5, 0], [2, 0], [2, 1], [1.5, 0]], east[:3] + [east[0]]])
+
+
+def test_gao_is_the_union_of_its_three_cercles_and_the_bundled_file_is_that():
+    (feature,) = derive.gao_collection()["features"]
+    ring = feature["geometry"]["coordinates"][0]
+    source = json.loads((MALI_DIR / "mali_adm2.geojson").read_text())
+    cercles = {
+        f["properties"]["adm2_pcode"]: f["geometry"]["coordinates"][0] for f in source["features"]
+    }
+    assert derive.ring_area(ring) == pytest.approx(
+        sum(derive.ring_area(cercles[c]) for c in derive.GAO_CERCLES), rel=1e-9
+    )
+    assert not derive.contains(ring, derive.MENAKA_SEATS["ML1001"])
+    assert derive.contains(ring, (-0.04, 16.27))  # the town of Gao
+    bundled = json.loads(derive.GAO_FILE.read_text(encoding="utf-8"))
+    assert bundled == json.loads(json.dumps(derive.gao_collection()))
+
+
 def test_the_migration_gives_loaded_menaka_cercles_their_boundary_only_where_missing(areas):
     migration = importlib.import_module(
         "passerelle.geography.migrations.0002_menaka_cercles_approximate"
@@ -168,3 +195,21 @@ def test_the_migration_gives_loaded_menaka_cercles_their_boundary_only_where_mis
     assert shapes["ML1001"] == bundled["ML1001"]
     assert shapes["ML1003"] == bundled["ML1003"]
     assert shapes["ML1004"] == kept  # loaded by an administrator: left alone
+
+
+def test_the_migration_redraws_gao_only_where_it_is_the_old_bundled_polygon(areas):
+    migration = importlib.import_module(
+        "passerelle.geography.migrations.0002_menaka_cercles_approximate"
+    )
+    regions = json.loads((MALI_DIR / "mali_adm1_geoboundaries_simplified.geojson").read_text())
+    (old,) = [f["geometry"] for f in regions["features"] if f["properties"]["adm1_pcode"] == "ML07"]
+    Area.objects.filter(pcode="ML07").update(geometry=old)
+
+    migration.forwards(registry, None)
+
+    (new,) = json.loads(derive.GAO_FILE.read_text(encoding="utf-8"))["features"]
+    assert Area.objects.get(pcode="ML07").geometry == new["geometry"]
+    mine = {"type": "Polygon", "coordinates": [[[0, 15], [1, 15], [1, 16], [0, 15]]]}
+    Area.objects.filter(pcode="ML07").update(geometry=mine)
+    migration.forwards(registry, None)
+    assert Area.objects.get(pcode="ML07").geometry == mine

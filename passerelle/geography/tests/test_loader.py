@@ -12,6 +12,8 @@ from django.utils.translation import override
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from passerelle.geography import derive
+from passerelle.geography.derive import contains
 from passerelle.geography.loader import (
     MALI_DIR,
     MALI_VERSION,
@@ -99,6 +101,10 @@ def test_mali_menaka_region_gets_the_old_menaka_cercle_polygon_and_its_cercles_a
     assert menaka_cercles.count() == 4
     assert menaka_cercles.filter(geometry__isnull=False).count() == 4
     assert Area.objects.filter(level=2, geometry__isnull=False).count() == 53
+    # Gao is the union of its three cercles: the region of 2016, without Ménaka.
+    gao = Area.objects.get(pcode="ML07").geometry["coordinates"][0]
+    assert contains(gao, (-0.04, 16.27))  # Gao
+    assert not contains(gao, derive.MENAKA_SEATS["ML1001"])
 
 
 def test_mali_second_load_changes_nothing():
