@@ -384,3 +384,47 @@ def test_the_mail_of_a_job_leaves_in_one_send_when_the_job_ends(monkeypatch, use
     sends = JobRun.objects.filter(job="send_outbox")
     assert [(r.trigger, r.counts["sent"]) for r in sends] == [(JobRun.Trigger.EVENT, 3)]
     assert sorted(m.to[0] for m in mail.outbox) == [r.email for r in readers]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_run_jobs_keeps_running_the_schedule_and_stops_cleanly_on_sigterm():
+    """The command a field office runs: a real process on this test database, which runs
+    every due job, then stops at SIGTERM with exit status 0."""
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    from django.conf import settings
+
+    db = connection.settings_dict
+    if connection.vendor == "sqlite":
+        url = f"sqlite:///{db['NAME']}"
+    else:
+        url = f"postgres://{db['USER']}@{db['HOST']}:{db['PORT']}/{db['NAME']}"
+    env = dict(os.environ, DATABASE_URL=url, PASSERELLE_ENV="test")
+    proc = subprocess.Popen(
+        [sys.executable, "manage.py", "run_jobs", "--interval", "0.2"],
+        cwd=settings.BASE_DIR,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        deadline = time.monotonic() + 90
+        while time.monotonic() < deadline and proc.poll() is None:
+            done = set(
+                JobRun.objects.filter(status=JobRun.Status.SUCCEEDED).values_list("job", flat=True)
+            )
+            if done >= JOBS:
+                break
+            time.sleep(0.3)
+        proc.send_signal(signal.SIGTERM)
+        out, err = proc.communicate(timeout=30)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    assert proc.returncode == 0, err[-2000:]
+    assert "started" in out and done >= JOBS
