@@ -212,3 +212,17 @@ def test_logging_in_keeps_the_time_of_the_previous_login(user_with_role):
     user.refresh_from_db()
     assert user.previous_login == earlier
     assert user.last_login > earlier
+
+
+def test_an_organisation_administrator_sees_the_protocols_to_sign(org, other_org, client_as):
+    from passerelle.sharing.models import Protocol, ProtocolParty
+
+    mine = Protocol.objects.create(reference="PC-1", title="Protocole", status="draft")
+    ProtocolParty.objects.create(protocol=mine, organisation=org, role="cluster_member")
+    theirs = Protocol.objects.create(reference="PC-2", title="Autre", status="draft")
+    ProtocolParty.objects.create(protocol=theirs, organisation=other_org, role="cluster_member")
+    cards = _cards(client_as("org_admin").get(reverse("core:home")))
+    assert cards["protocol awaiting your organisation's signature"] == 1
+    assert "protocol awaiting your organisation's signature" not in _cards(
+        client_as("focal_point").get(reverse("core:home"))
+    )
