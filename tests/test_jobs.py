@@ -428,3 +428,20 @@ def test_run_jobs_keeps_running_the_schedule_and_stops_cleanly_on_sigterm():
             proc.kill()
     assert proc.returncode == 0, err[-2000:]
     assert "started" in out and done >= JOBS
+
+
+def test_the_page_runs_a_fixed_number_of_queries_however_many_runs(
+    client_as, django_assert_max_num_queries
+):
+    client = client_as("system_admin")
+    run_jobs_once()
+    with django_assert_max_num_queries(30) as few:
+        assert client.get(reverse("core:jobs")).status_code == 200
+    now = timezone.now()
+    JobRun.objects.bulk_create(
+        JobRun(job=name, started_at=now, finished_at=now, status=JobRun.Status.SUCCEEDED)
+        for name in JOBS
+        for _ in range(40)
+    )
+    with django_assert_max_num_queries(len(few.captured_queries)):
+        assert client.get(reverse("core:jobs")).status_code == 200
