@@ -166,3 +166,23 @@ def test_the_service_mapping_carries_the_english_name_in_its_own_column():
     assert column_for_tag("#service+name")[0].key == "name"
     assert column_for_tag("#service+name+i_en")[0].key == "name_en"
     assert column_for_tag("#service +name +i_en")[0].key == "name_en"
+
+
+def test_no_translatable_message_counts_with_a_parenthesised_plural():
+    """'3 protocol(s)' cannot be said in French: counts go through ngettext or
+    {% blocktranslate count %}."""
+    import re
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parent.parent
+    message = re.compile(r"""(?:_|gettext|gettext_lazy|translate)\(?\s*["'][^"']*\w\(s\)""")
+    found = []
+    for path in [*root.glob("passerelle/**/*.py"), *root.glob("templates/**/*.html")]:
+        if "migrations" in path.parts or "tests" in path.parts:
+            continue
+        found += [
+            f"{path.relative_to(root)}:{i}"
+            for i, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1)
+            if message.search(line)
+        ]
+    assert not found, found
