@@ -53,6 +53,7 @@ PAGES = {
     "incidents:list": ({}, [Incident]),
     "incidents:export_xlsx": ({}, [Incident]),
     "sharing:received": ({}, [Disclosure]),
+    "sharing:received_xlsx": ({}, [Disclosure]),
     "sharing:sent": ({}, [Disclosure]),
     "sharing:break_glass_list": ({}, [BreakGlass]),
     "sharing:export": ({"which": "own"}, [Incident]),

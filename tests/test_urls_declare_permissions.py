@@ -75,6 +75,7 @@ EXPECTED = {
     "incidents:consent_record": "consent.record",
     "incidents:consent_withdraw": "consent.record",
     "sharing:received": "incident.view",
+    "sharing:received_xlsx": "incident.export",
     "sharing:received_detail": "incident.view",
     "sharing:sent": "incident.share",
     "sharing:revoke": "incident.share",

@@ -20,6 +20,7 @@ urlpatterns = [
         "break-glass/<uuid:public_id>/review/", views.break_glass_review, name="break_glass_review"
     ),
     path("export.csv", views.export, name="export"),
+    path("received/export.xlsx", views.received_xlsx, name="received_xlsx"),
     path("aggregates/", views.aggregate_table, name="aggregates"),
     path("notifications/", views.notifications, name="notifications"),
     path("notifications/read/", views.notifications_read, name="notifications_read"),

@@ -10,6 +10,7 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from passerelle import policy
@@ -268,6 +269,59 @@ def export(request):
         detail={"which": which, "rows": len(records), "format": "csv"},
     )
     audit_for_owners(request.user, "disclosure.export", exported, format="csv")
+    return response
+
+
+def _area_at(record, level: int) -> str:
+    found = record.area.ancestor_at(level) if record.area is not None else None
+    return found.name if found is not None else ""
+
+
+RECEIVED_COLUMNS = [
+    exports.Column(gettext_lazy("Reference"), lambda r: r["record"].reference, 18),
+    exports.Column(gettext_lazy("From"), lambda r: r["disclosure"].owner.display_name, 24),
+    exports.Column(gettext_lazy("Date of the incident"), lambda r: r["record"].occurred_on),
+    exports.Column(gettext_lazy("Region"), lambda r: _area_at(r["record"], 1)),
+    exports.Column(gettext_lazy("Cercle"), lambda r: _area_at(r["record"], 2)),
+    exports.Column(
+        gettext_lazy("Category"),
+        lambda r: r["record"].category.label if r["record"].category else "",
+        30,
+    ),
+    exports.Column(gettext_lazy("Victims"), lambda r: r["record"].victim_total, 10),
+    exports.Column(
+        gettext_lazy("Verification status"), lambda r: r["record"].verification_status_display
+    ),
+    exports.Column(gettext_lazy("Your level"), lambda r: r["level"], 10),
+    exports.Column(gettext_lazy("Purpose"), lambda r: r["disclosure"].get_purpose_display()),
+    exports.Column(gettext_lazy("Protocol"), lambda r: r["disclosure"].protocol.reference),
+    exports.Column(gettext_lazy("Available until"), lambda r: r["disclosure"].expires_at),
+]
+
+
+@policy.permission("incident.export")
+def received_xlsx(request):
+    """What partners shared with the user's organisations, as the list shows it (XLSX); each
+    owner's log records which of its records left, to whom, under which protocol."""
+    disclosures = (
+        policy.received_disclosures(request.user)
+        .select_related(*(f"incident__{r}" for r in LIST_RELATED), "protocol", "owner")
+        .prefetch_related("incident__victim_counts", "incident__need_to_know")
+    )
+    rows = [r for r in _received_rows(request.user, disclosures) if r["record"] is not None]
+    response = exports.xlsx_download(
+        request.user,
+        rows,
+        columns=RECEIVED_COLUMNS,
+        action="incident.export",
+        title=gettext_lazy("Shared with us"),
+        filename="incidents-received",
+        organisation=(policy.organisations(request.user, "incident.export") or [None])[0],
+        level=2,
+    )
+    audit_for_owners(
+        request.user, "disclosure.export", [r["disclosure"] for r in rows], format="xlsx"
+    )
     return response
 
 
