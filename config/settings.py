@@ -340,3 +340,7 @@ TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["d
 # Seconds to wait before each retry of a failed job; a job fails for good (and the
 # administrators are told) after len() + 1 attempts.
 PASSERELLE_JOB_RETRY_DELAYS = (60, 600)
+# The daily backup job (docs/backups.md): a directory turns it on; the passphrase comes from
+# PASSERELLE_BACKUP_PASSPHRASE(_FILE) or PASSERELLE_BACKUP_KEY_FILE in the worker's environment.
+PASSERELLE_BACKUP_DIR = os.environ.get("PASSERELLE_BACKUP_DIR", "")
+PASSERELLE_BACKUP_KEEP = int(os.environ.get("PASSERELLE_BACKUP_KEEP", "14"))

@@ -254,3 +254,29 @@ def test_restore_check_reads_the_whole_file_and_writes_nothing(data, tmp_path, m
     before = _state()
     call_command("restore", str(path), check=True, stdout=open(os.devnull, "w"))  # noqa: SIM115
     assert _state() == before
+
+
+def test_the_daily_backup_job_writes_to_the_configured_directory_and_keeps_the_newest(
+    data, tmp_path, monkeypatch
+):
+    from passerelle.core import jobs
+
+    monkeypatch.delenv("PASSERELLE_BACKUP_PASSPHRASE", raising=False)
+    monkeypatch.delenv("PASSERELLE_BACKUP_KEY_FILE", raising=False)
+    with override_settings(PASSERELLE_BACKUP_DIR=""):
+        assert jobs.execute("backup")["skipped"] == 1
+    directory = tmp_path / "daily"
+    with override_settings(PASSERELLE_BACKUP_DIR=str(directory), PASSERELLE_BACKUP_KEEP=2):
+        # a directory but no passphrase: the job fails (retried, then reported), no file
+        assert jobs.execute("backup")["status"] != "succeeded"
+        assert not directory.exists()
+        directory.mkdir()
+        for old in ("passerelle-20250101-023000.backup", "passerelle-20250102-023000.backup"):
+            (directory / old).write_bytes(b"old")
+        monkeypatch.setenv("PASSERELLE_BACKUP_PASSPHRASE", PASSPHRASE)
+        result = jobs.execute("backup")
+    assert result["status"] == "succeeded" and result["rows"] > 0
+    kept = sorted(p.name for p in directory.glob("*.backup"))
+    assert len(kept) == 2 and kept[0] == "passerelle-20250102-023000.backup"
+    contents = backup.inspect(directory / kept[1], backup.Secret(passphrase=PASSPHRASE))
+    assert contents.counts["incidents.person"] == 2

@@ -698,3 +698,42 @@ def _reset_sequences(model_list) -> None:
         with connection.cursor() as cursor:
             for sql in statements:
                 cursor.execute(sql)
+
+
+# --------------------------------------------------------------------------- daily backups
+
+NAME_FORMAT = "passerelle-%Y%m%d-%H%M%S.backup"
+
+
+def secret_from_environment() -> Secret | None:
+    """The backup secret of a scheduled backup: PASSERELLE_BACKUP_PASSPHRASE, or the first line
+    of PASSERELLE_BACKUP_PASSPHRASE_FILE, or PASSERELLE_BACKUP_KEY_FILE; None when none is set."""
+    passphrase = os.environ.get("PASSERELLE_BACKUP_PASSPHRASE", "")
+    passphrase_file = os.environ.get("PASSERELLE_BACKUP_PASSPHRASE_FILE", "")
+    key_file = os.environ.get("PASSERELLE_BACKUP_KEY_FILE", "")
+    if passphrase:
+        return Secret(passphrase=passphrase)
+    if passphrase_file:
+        try:
+            lines = Path(passphrase_file).read_text().splitlines()
+        except OSError as exc:
+            raise BackupError(
+                _("The passphrase file %(file)s cannot be read: %(reason)s.")
+                % {"file": passphrase_file, "reason": exc.strerror}
+            ) from exc
+        return Secret(passphrase=lines[0] if lines else "")
+    if key_file:
+        return Secret.from_key_file(key_file)
+    return None
+
+
+def backup_to_directory(directory, secret: Secret, *, keep: int = 0) -> BackupInfo:
+    """A new backup named by its time in `directory` (0700); then only the `keep` newest
+    backups of that directory are kept (0: all)."""
+    directory = Path(directory)
+    directory.mkdir(parents=True, exist_ok=True, mode=0o700)
+    info = make_backup(directory / timezone.now().strftime(NAME_FORMAT), secret)
+    if keep > 0:
+        for old in sorted(directory.glob("passerelle-*.backup"))[:-keep]:
+            old.unlink()
+    return info

@@ -40,6 +40,29 @@ def prune_job_records() -> dict:
     return {"runs": runs + failed, "queue": queue}
 
 
+@scheduled("backup", label=_("Back up the database and its keys"), daily_at=dt.time(2, 30))
+def daily_backup() -> dict:
+    """One encrypted backup a day into settings.PASSERELLE_BACKUP_DIR, the newest
+    PASSERELLE_BACKUP_KEEP kept (docs/backups.md); off while no directory is set. A directory
+    without a passphrase or key fails the job, so the administrators are told."""
+    from django.conf import settings
+
+    from . import backup
+
+    if not settings.PASSERELLE_BACKUP_DIR:
+        return {"skipped": 1}
+    secret = backup.secret_from_environment()
+    if secret is None:
+        raise backup.BackupError(
+            "PASSERELLE_BACKUP_DIR is set but no PASSERELLE_BACKUP_PASSPHRASE, "
+            "PASSERELLE_BACKUP_PASSPHRASE_FILE or PASSERELLE_BACKUP_KEY_FILE."
+        )
+    info = backup.backup_to_directory(
+        settings.PASSERELLE_BACKUP_DIR, secret, keep=settings.PASSERELLE_BACKUP_KEEP
+    )
+    return {"rows": info.rows, "bytes": info.size}
+
+
 @scheduled(
     "purge_held_forms",
     label=_("Delete the forms kept across an idle timeout once expired"),

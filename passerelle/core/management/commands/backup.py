@@ -93,19 +93,15 @@ class Command(BaseCommand):
                 % {"file": path}
             )
             return
-        if options["directory"]:
-            from django.utils import timezone
-
-            directory = Path(options["directory"])
-            directory.mkdir(parents=True, exist_ok=True, mode=0o700)
-            path = directory / timezone.now().strftime("passerelle-%Y%m%d-%H%M%S.backup")
-        elif options["output"]:
-            path = Path(options["output"])
-        else:
+        if not options["directory"] and not options["output"]:
             raise CommandError(_("Name the backup file, or give --directory DIR."))
+        path = Path(options["directory"] or options["output"])
         secret = secret_from(options)
         try:
-            info = backup.make_backup(path, secret)
+            if options["directory"]:
+                info = backup.backup_to_directory(path, secret)
+            else:
+                info = backup.make_backup(path, secret)
         except backup.BackupError as exc:
             raise CommandError(str(exc)) from exc
         except OSError as exc:
