@@ -207,9 +207,11 @@
     document.querySelectorAll(".areamap[data-map]").forEach(function (element) {
       var data = readJSON(element.getAttribute("data-map"));
       if (!data || !data.boundaries || !data.areas) return;
+      element.classList.add("areamap-pending"); /* keep the map's place while it loads */
       Promise.all(data.boundaries.map(load))
         .then(function (documents) { draw(element, data, documents); })
-        .catch(function () { /* the table below the map gives the same figures */ });
+        .catch(function () { /* the table below the map gives the same figures */ })
+        .then(function () { element.classList.remove("areamap-pending"); });
     });
   }
 
