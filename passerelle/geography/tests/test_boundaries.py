@@ -213,3 +213,19 @@ def test_the_migration_redraws_gao_only_where_it_is_the_old_bundled_polygon(area
     Area.objects.filter(pcode="ML07").update(geometry=mine)
     migration.forwards(registry, None)
     assert Area.objects.get(pcode="ML07").geometry == mine
+
+
+def test_only_the_boundaries_escape_the_no_store_rule():
+    """NoStoreMiddleware leaves a response marked `public_cache` cacheable: only the
+    boundaries view may mark one (a page with case data so marked would stay in caches)."""
+    from pathlib import Path
+
+    import passerelle
+
+    root = Path(passerelle.__file__).resolve().parent
+    marking = sorted(
+        str(path.relative_to(root))
+        for path in root.rglob("*.py")
+        if "/tests/" not in str(path) and ".public_cache = True" in path.read_text("utf-8")
+    )
+    assert marking == ["geography/views.py"]
