@@ -186,3 +186,11 @@ def test_no_translatable_message_counts_with_a_parenthesised_plural():
             if message.search(line)
         ]
     assert not found, found
+
+
+def test_switching_language_keeps_it_for_the_users_mail(user_with_role, client_for):
+    user = user_with_role("viewer", language="fr")
+    client_for(user, "fr").post("/i18n/setlang/", {"language": "en", "next": "/"})
+    user.refresh_from_db()
+    assert user.language == "en"
+    assert notify.language_of(user) == "en"

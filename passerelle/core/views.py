@@ -1,4 +1,5 @@
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.core.paginator import Paginator
 from django.http import HttpResponse
 from django.shortcuts import render
@@ -17,7 +18,8 @@ def set_language(request):
     language = request.POST.get("language", "")
     user = request.user
     if request.method == "POST" and user.is_authenticated and language in dict(settings.LANGUAGES):
-        type(user).objects.filter(pk=user.pk).exclude(language=language).update(language=language)
+        users = get_user_model().objects.filter(pk=user.pk)
+        users.exclude(language=language).update(language=language)
     return response
 
 
