@@ -66,7 +66,7 @@ def focal_point_row(fp: FocalPoint) -> dict:
         "name": fp.name,
         "title": fp.title,
         "organisation": fp.organisation.acronym,
-        "organisation_name": fp.organisation.name,
+        "organisation_name": fp.organisation.display_name,
         "side": side(fp.organisation),
         "thematic_area": fp.thematic_area.name,
         "email": fp.email,
