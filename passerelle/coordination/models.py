@@ -17,6 +17,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from passerelle.core.models import BaseModel
 from passerelle.core.names import in_reader_language
@@ -219,7 +220,7 @@ class ActionPointQuerySet(models.QuerySet):
 
 class ActionPoint(BaseModel):
     class Status(models.TextChoices):
-        OPEN = "open", _("Open")
+        OPEN = "open", pgettext_lazy("action point status", "Open")
         IN_PROGRESS = "in_progress", _("In progress")
         DONE = "done", _("Done")
         DROPPED = "dropped", _("Dropped")
@@ -285,9 +286,9 @@ class EngagementRisk(BaseModel):
     mission, analysed before and during the engagement."""
 
     class Status(models.TextChoices):
-        OPEN = "open", _("Open")
+        OPEN = "open", pgettext_lazy("risk status", "Open")
         ACCEPTED = "accepted", _("Accepted with mitigation")
-        CLOSED = "closed", _("Closed")
+        CLOSED = "closed", pgettext_lazy("risk status", "Closed")
 
     organisation = models.ForeignKey(
         "accounts.Organisation",

@@ -61,11 +61,11 @@ class Request(BaseModel):
         ACTION = "action", _("Action")
 
     class Status(models.TextChoices):
-        OPEN = "open", _("Open")
+        OPEN = "open", pgettext_lazy("request status", "Open")
         ACKNOWLEDGED = "acknowledged", _("Acknowledged")
         ANSWERED = "answered", pgettext_lazy("request status", "Answered")
         DECLINED = "declined", pgettext_lazy("request status", "Declined")
-        CLOSED = "closed", _("Closed")
+        CLOSED = "closed", pgettext_lazy("request status", "Closed")
 
     reference = models.CharField(_("reference"), max_length=20, unique=True)
     kind = models.CharField(

@@ -362,8 +362,8 @@ class Referral(BaseModel):
         ACCEPTED = "accepted", _("Accepted")
         DECLINED = "declined", pgettext_lazy("referral status", "Declined")
         PROVIDED = "provided", _("Service provided")
-        CLOSED = "closed", _("Closed")
-        WITHDRAWN = "withdrawn", _("Withdrawn")
+        CLOSED = "closed", pgettext_lazy("referral status", "Closed")
+        WITHDRAWN = "withdrawn", pgettext_lazy("referral status", "Withdrawn")
 
     class Urgency(models.TextChoices):
         ROUTINE = "routine", _("Routine")
