@@ -10,7 +10,9 @@
  *
  * Keyboard: the map is one tab stop; the arrow keys move from one area to the next (in the
  * table's order), Home and End go to the first and last, Enter follows the area's link. The
- * focused or hovered area is outlined and its figure written under the map.
+ * focused or hovered area is outlined and its figure written under the map. Buttons after the
+ * map zoom in (on the area last focused, or the middle), out, and back to the whole map; a
+ * zoomed map is moved by dragging, and follows the keyboard focus.
  */
 (function () {
   "use strict";
@@ -114,7 +116,9 @@
     var info = document.getElementById(element.id + "-info");
 
     var svg = document.createElementNS(SVG, "svg");
-    svg.setAttribute("viewBox", [-pad, -pad, project.width + 2 * pad, project.height + 2 * pad].join(" "));
+    var whole = { x: -pad, y: -pad, w: project.width + 2 * pad, h: project.height + 2 * pad };
+    var view = whole;
+    svg.setAttribute("viewBox", [whole.x, whole.y, whole.w, whole.h].join(" "));
     svg.setAttribute("preserveAspectRatio", "xMidYMid meet");
     svg.setAttribute("role", "group");
     svg.setAttribute("aria-label", element.getAttribute("data-label") || "");
@@ -152,6 +156,76 @@
       path.setAttribute("aria-label", label(area));
     });
 
+    /* Zoom (buttons, up to 16 times) and pan (drag) by moving the viewBox. */
+    var pointed = null; /* the area last focused: zooming in centres on it */
+    var tools = document.createElement("div");
+    tools.className = "areamap-tools";
+    function button(text, name, action) {
+      var b = document.createElement("button");
+      b.type = "button";
+      b.textContent = text;
+      b.setAttribute("aria-label", name);
+      b.title = name;
+      b.addEventListener("click", action);
+      tools.appendChild(b);
+      return b;
+    }
+    function centre(box) { return { x: box.x + box.w / 2, y: box.y + box.h / 2 }; }
+    function boxOf(area) {
+      var b = paths[area.p].getBBox();
+      return { x: b.x, y: b.y, w: b.width, h: b.height };
+    }
+    function setView(next) {
+      var w = Math.min(whole.w, Math.max(whole.w / 16, next.w));
+      var h = (w * whole.h) / whole.w;
+      var x = Math.min(Math.max(next.x, whole.x), whole.x + whole.w - w);
+      var y = Math.min(Math.max(next.y, whole.y), whole.y + whole.h - h);
+      view = { x: x, y: y, w: w, h: h };
+      svg.setAttribute("viewBox", [x, y, w, h].join(" "));
+      var zoomed = w < whole.w;
+      element.classList.toggle("areamap-zoomed", zoomed);
+      zoomOut.disabled = wholeMap.disabled = !zoomed;
+      zoomIn.disabled = w <= whole.w / 16;
+    }
+    function zoomAround(point, factor) {
+      var w = view.w * factor;
+      var h = view.h * factor;
+      setView({ x: point.x - w / 2, y: point.y - h / 2, w: w, h: h });
+    }
+    var zoomIn = button("+", element.getAttribute("data-zoom-in") || "+", function () {
+      zoomAround(centre(pointed ? boxOf(pointed) : view), 0.5);
+    });
+    var zoomOut = button("\u2212", element.getAttribute("data-zoom-out") || "-", function () {
+      zoomAround(centre(view), 2);
+    });
+    var wholeMap = button("\u2922", element.getAttribute("data-zoom-all") || "0", function () {
+      setView(whole);
+    });
+
+    var drag = null;
+    var dragged = false;
+    svg.addEventListener("pointerdown", function (event) {
+      dragged = false;
+      if (view.w < whole.w) drag = { x: event.clientX, y: event.clientY, from: view, id: event.pointerId };
+    });
+    svg.addEventListener("pointermove", function (event) {
+      if (!drag) return;
+      var rect = svg.getBoundingClientRect();
+      var k = Math.max(view.w / rect.width, view.h / rect.height);
+      var dx = event.clientX - drag.x;
+      var dy = event.clientY - drag.y;
+      if (!dragged && Math.abs(dx) + Math.abs(dy) > 4) {
+        dragged = true;
+        svg.setPointerCapture(drag.id);
+      }
+      if (dragged) {
+        setView({ x: drag.from.x - dx * k, y: drag.from.y - dy * k, w: drag.from.w, h: drag.from.h });
+      }
+    });
+    function release() { drag = null; }
+    svg.addEventListener("pointerup", release);
+    svg.addEventListener("pointercancel", release);
+
     function show(area) {
       var d = area ? paths[area.p].getAttribute("d") : "";
       halo.setAttribute("d", d);
@@ -171,14 +245,24 @@
 
     order.forEach(function (area, index) {
       var path = paths[area.p];
-      path.addEventListener("focus", function () { show(area); });
+      path.addEventListener("focus", function () {
+        pointed = area;
+        show(area);
+        var box = boxOf(area);
+        var c = centre(box);
+        if (c.x < view.x || c.x > view.x + view.w || c.y < view.y || c.y > view.y + view.h) {
+          setView({ x: c.x - view.w / 2, y: c.y - view.h / 2, w: view.w, h: view.h });
+        }
+      });
       path.addEventListener("blur", function () { show(null); });
       path.addEventListener("mouseenter", function () { show(area); });
       path.addEventListener("mouseleave", function () {
         show(document.activeElement === path ? area : null);
       });
       if (area.u) {
-        path.addEventListener("click", function () { window.location.assign(area.u); });
+        path.addEventListener("click", function () {
+          if (!dragged) window.location.assign(area.u);
+        });
       }
       path.addEventListener("keydown", function (event) {
         var moves = { ArrowRight: 1, ArrowDown: 1, ArrowLeft: -1, ArrowUp: -1 };
@@ -199,6 +283,8 @@
 
     element.appendChild(svg);
     element.appendChild(keys);
+    element.appendChild(tools); /* after the shapes in the tab order, drawn over the map */
+    setView(whole);
     element.classList.add("areamap-drawn");
   }
 

@@ -1,7 +1,8 @@
 """End to end: the service map in chromium. The first visit loads the page, its scripts and
 stylesheet and the cercle boundaries (at most 250 kB); the second takes the boundaries from the
 browser's cache; the map is reached by keyboard, the focused cercle is outlined and named, the
-arrow keys move from cercle to cercle and Enter opens the chosen one.
+arrow keys move from cercle to cercle, the zoom buttons follow it, and Enter opens the
+chosen one.
 
 Drives Debian's chromium (never a downloaded browser) through Playwright.
 """
@@ -84,8 +85,19 @@ def test_the_service_map_is_light_cached_and_usable_by_keyboard(live_server, bro
     assert page.locator(".areamap-info").text_content() == "Bafoulabé: 0"
     page.keyboard.press("ArrowRight")
     assert page.evaluate("document.activeElement.getAttribute('aria-label')") == "Diéma: 0"
-    page.keyboard.press("Tab")  # one tab stop for the whole map
-    assert "areamap-shape" not in (page.evaluate("document.activeElement.className.baseVal") or "")
+    page.keyboard.press("Tab")  # one tab stop for the whole map, then its zoom buttons
+    assert page.evaluate("document.activeElement.getAttribute('aria-label')") == "Zoom in"
+    whole = page.locator(".areamap svg").get_attribute("viewBox")
+    page.keyboard.press("Enter")  # zooms in on the cercle last focused
+    x, y, w, h = map(float, page.locator(".areamap svg").get_attribute("viewBox").split())
+    assert w < float(whole.split()[2]) / 1.9
+    box = page.locator(".areamap-shape[data-pcode=ML0102]").evaluate(
+        "e => { const b = e.getBBox(); return [b.x + b.width / 2, b.y + b.height / 2]; }"
+    )
+    assert x <= box[0] <= x + w and y <= box[1] <= y + h
+    page.get_by_role("button", name="Whole map").click()
+    assert page.locator(".areamap svg").get_attribute("viewBox") == whole
+    page.get_by_role("button", name="Zoom in").focus()
     page.keyboard.press("Shift+Tab")
     assert page.evaluate("document.activeElement.getAttribute('aria-label')") == "Diéma: 0"
     page.keyboard.press("Enter")
