@@ -22,6 +22,10 @@ class TermChoiceField(forms.ModelChoiceField):
 
 
 class AreaChoiceField(forms.ModelChoiceField):
+    def __init__(self, queryset, **kwargs):
+        # Choices need names and codes, never the boundaries (hundreds of kilobytes each).
+        super().__init__(queryset.defer("geometry"), **kwargs)
+
     def label_from_instance(self, obj):
         return f"{obj.name} ({obj.pcode})"
 

@@ -37,6 +37,8 @@ LIST_RELATED = (
     "recorded_by",
     "owner",
 )
+# ... but never the areas' boundaries (hundreds of kilobytes of GeoJSON decoded per row).
+LIST_DEFERRED = ("area__geometry", "area__parent__geometry")
 
 
 # The actions of those whose work is the incident register itself: their home breaks the
@@ -81,7 +83,11 @@ def home(request):
 
 def _rows(user, qs, limit: int):
     """Redacted list rows; level-2 columns only, so nothing to audit."""
-    qs = qs.select_related(*LIST_RELATED).prefetch_related("victim_counts", "need_to_know")
+    qs = (
+        qs.select_related(*LIST_RELATED)
+        .defer(*LIST_DEFERRED)
+        .prefetch_related("victim_counts", "need_to_know")
+    )
     incidents = list(qs[:limit])
     policy.prefetch_shared(user, incidents)
     return [policy.redact(user, incident, audit_reads=False) for incident in incidents]
@@ -93,7 +99,11 @@ def incident_list(request):
     qs = policy.scope(request.user, Incident.objects.all(), "incident.view")
     if form.is_bound and form.is_valid():
         qs = form.apply(qs)
-    qs = qs.select_related(*LIST_RELATED).prefetch_related("victim_counts", "need_to_know")
+    qs = (
+        qs.select_related(*LIST_RELATED)
+        .defer(*LIST_DEFERRED)
+        .prefetch_related("victim_counts", "need_to_know")
+    )
     page = Paginator(qs, settings.PASSERELLE_PAGE_SIZE).get_page(request.GET.get("page"))
     # A list shows level-2 columns only: building its rows is not a read of level-3 content.
     policy.prefetch_shared(request.user, page.object_list)
