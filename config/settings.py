@@ -117,7 +117,6 @@ INSTALLED_APPS = [
     "django_otp.plugins.otp_totp",
     "django_otp.plugins.otp_static",
     "csp",
-    "leaflet",  # ships Leaflet's static files only; maps draw local GeoJSON, no tile server
     "django_tasks",  # background and scheduled jobs (core.jobs, manage.py run_jobs)
     "django_tasks_db",  # their queue: a table in the same database, no extra server
     "passerelle.accounts",
