@@ -41,7 +41,9 @@ def receivers_of(org_ids, *, min_level: int = 1):
 class ServiceFilterForm(forms.Form):
     q = forms.CharField(label=_("Search"), required=False)
     area = forms.ModelChoiceField(
-        label=_("Area served"), queryset=Area.objects.filter(level__in=[1, 2]), required=False
+        label=_("Area served"),
+        queryset=Area.objects.filter(level__in=[1, 2]).defer("geometry"),
+        required=False,
     )
     service_type = forms.ChoiceField(
         label=_("Service type"), choices=[("", _("All")), *ServiceType.choices], required=False

@@ -10,7 +10,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.db.models import Q
+from django.db.models import Prefetch, Q
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import path
 from django.utils import timezone
@@ -19,6 +19,7 @@ from django.views.decorators.http import require_POST
 
 from passerelle import policy
 from passerelle.core.errors import DomainError, add_to_form
+from passerelle.geography.models import Area
 from passerelle.incidents.models import Person
 
 from . import services
@@ -62,7 +63,9 @@ def filter_services(queryset, data: dict):
 @policy.permission("service.view")
 def service_list(request):
     form = ServiceFilterForm(request.GET or None)
-    qs = Service.objects.select_related("provider").prefetch_related("areas")
+    # The areas' names and codes, never their boundaries (hundreds of kilobytes each).
+    areas = Prefetch("areas", queryset=Area.objects.defer("geometry"))
+    qs = Service.objects.select_related("provider").prefetch_related(areas)
     if form.is_valid():
         qs = filter_services(qs, form.cleaned_data)
     page = Paginator(qs, settings.PASSERELLE_PAGE_SIZE).get_page(request.GET.get("page"))
@@ -263,6 +266,7 @@ def boxed_referrals(request, box: str):
             "service", "provider", "sender", "person__age_group", "person__incident__area__parent"
         )
         .select_related("protocol")
+        .defer("person__incident__area__geometry", "person__incident__area__parent__geometry")
         .prefetch_related(
             # what the policy reads per row: consents, and who is named on the incident
             policy.referrals.consents_prefetch("person__consents"),

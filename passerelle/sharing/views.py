@@ -19,7 +19,7 @@ from passerelle.core.errors import DomainError, add_to_form
 from passerelle.core.models import Notification
 from passerelle.core.notify import render as render_notification
 from passerelle.incidents.models import Incident
-from passerelle.incidents.views import LIST_RELATED
+from passerelle.incidents.views import LIST_DEFERRED, LIST_RELATED
 from passerelle.policy.purposes import ForbiddenPurpose, Purpose
 
 from . import aggregates, guidance, services
@@ -148,6 +148,7 @@ def received(request):
     qs = (
         policy.received_disclosures(request.user)
         .select_related(*(f"incident__{r}" for r in LIST_RELATED))
+        .defer(*(f"incident__{r}" for r in LIST_DEFERRED))
         .prefetch_related("incident__victim_counts", "incident__need_to_know")
     )
     page = Paginator(qs, settings.PASSERELLE_PAGE_SIZE).get_page(request.GET.get("page"))
@@ -240,6 +241,7 @@ def export(request):
         disclosures = (
             policy.received_disclosures(request.user)
             .select_related(*(f"incident__{r}" for r in LIST_RELATED))
+            .defer(*(f"incident__{r}" for r in LIST_DEFERRED))
             .prefetch_related("incident__victim_counts", "incident__need_to_know")
         )
         rows = [r for r in _received_rows(request.user, disclosures) if r["record"] is not None]
@@ -249,7 +251,11 @@ def export(request):
         which = "own"
         qs = policy.scope(request.user, Incident.objects.all(), "incident.view")
         qs = qs.filter(owner__in=policy.organisations(request.user, "incident.export"))
-        qs = qs.select_related(*LIST_RELATED).prefetch_related("victim_counts", "need_to_know")
+        qs = (
+            qs.select_related(*LIST_RELATED)
+            .defer(*LIST_DEFERRED)
+            .prefetch_related("victim_counts", "need_to_know")
+        )
         incidents = list(qs)
         policy.prefetch_shared(request.user, incidents)
         records = [policy.redact(request.user, i, audit_reads=False) for i in incidents]
@@ -306,6 +312,7 @@ def received_xlsx(request):
     disclosures = (
         policy.received_disclosures(request.user)
         .select_related(*(f"incident__{r}" for r in LIST_RELATED), "protocol", "owner")
+        .defer(*(f"incident__{r}" for r in LIST_DEFERRED))
         .prefetch_related("incident__victim_counts", "incident__need_to_know")
     )
     rows = [r for r in _received_rows(request.user, disclosures) if r["record"] is not None]
