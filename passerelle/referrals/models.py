@@ -119,8 +119,8 @@ class Service(BaseModel):
     """A service one organisation provides in some areas, for some people."""
 
     class Status(models.TextChoices):
-        ACTIVE = "active", pgettext_lazy("service status", "Active")
-        SUSPENDED = "suspended", pgettext_lazy("service status", "Suspended")
+        ACTIVE = "active", _("Active")
+        SUSPENDED = "suspended", _("Suspended")
 
     code = models.CharField(
         _("code"),

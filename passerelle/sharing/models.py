@@ -16,7 +16,6 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import pgettext_lazy
 
 from passerelle.core.fields import EncryptedTextField
 from passerelle.core.guard import GuardedManager
@@ -61,8 +60,8 @@ class ProtocolQuerySet(models.QuerySet):
 class Protocol(BaseModel):
     class Status(models.TextChoices):
         DRAFT = "draft", _("Draft")
-        ACTIVE = "active", pgettext_lazy("protocol status", "Active")
-        SUSPENDED = "suspended", pgettext_lazy("protocol status", "Suspended")
+        ACTIVE = "active", _("Active")
+        SUSPENDED = "suspended", _("Suspended")
         EXPIRED = "expired", _("Expired")
 
     reference = models.CharField(_("reference"), max_length=40, unique=True)
