@@ -337,6 +337,13 @@ class RiskReviewForm(forms.Form):
 
 
 class RiskCloseForm(forms.Form):
+    """Shown on the risk page with RiskReviewForm: its ids start with id_close_ so that the two
+    `note` fields do not share an id (the names stay `note`)."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("auto_id", "id_close_%s")
+        super().__init__(*args, **kwargs)
+
     note = forms.CharField(
         label=_("Why the analysis is closed"),
         required=False,
