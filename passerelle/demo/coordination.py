@@ -1,14 +1,16 @@
 """The demo coordination: the Protection Cluster, its field mechanisms and areas of
 responsibility, the human rights working group, the mission's protection coordination cell and
 a mission-chaired forum in Gao, the Humanitarian Country Team; who sits in each; the engagement
-risk register; meetings from July 2013 to March 2014 (and one recent meeting, so that the
-follow-up list shows action points due soon as well as overdue ones); the mapping of trainings,
+risk register; meetings from the story's July 2013 to March 2014, dated in the present
+(clock.py: about seventeen to nine months ago), and one recent meeting, so that the
+follow-up list shows action points due soon as well as overdue ones; the mapping of trainings,
 with a few likely duplicates.
 
 Rows are written with the models directly (coordination data, no case data): each is matched
 on its natural key (a body by its short name, a meeting by body and title, an action point by
-body and text, a training by provider, title and start) and created only when missing, so
-loading twice creates nothing and never overwrites what a demo user changed in between.
+body and text, a training by provider, title and place, a risk review by risk and note; never
+by a date, since the dates move with the day the demo is loaded) and created only when
+missing, so loading twice creates nothing and never overwrites what a demo user changed in between.
 Existing rows are read in one query per model and new ones inserted in bulk, so that a load
 takes well under two seconds. Attendance is drawn from a seeded generator, the same on every
 database. Texts are in `coordination_data`.
@@ -37,6 +39,7 @@ from passerelle.coordination.models import (
 from passerelle.directory.models import ThematicArea
 from passerelle.geography.models import Area
 
+from . import clock
 from .coordination_data import (
     BODIES,
     BODY_NAMES_EN,
@@ -52,8 +55,9 @@ TRAINING_RECORDER = "unhcr.im_officer"  # the cluster's IM officer keeps the map
 
 
 def _day(value, today: dt.date) -> dt.date:
-    """A written-out date, or a number of days from today."""
-    return value if isinstance(value, dt.date) else today + dt.timedelta(days=value)
+    """A written-out date of the story, in the present (clock.py), or a number of days from
+    today."""
+    return clock.shift(value) if isinstance(value, dt.date) else today + dt.timedelta(days=value)
 
 
 def _user(users, username):
@@ -111,22 +115,21 @@ def load_risks(orgs, users, bodies, today) -> tuple[dict, dict]:
             risk.shared_with.set([orgs[a] for a in row["shared_with"]])
             done["risks"] += 1
         risks[row["key"]] = risk
+    # Matched on the note, not the date: the dates move with the day the demo is loaded.
     reviewed = set(
-        RiskReview.objects.filter(risk__in=list(risks.values())).values_list(
-            "risk_id", "reviewed_on"
-        )
+        RiskReview.objects.filter(risk__in=list(risks.values())).values_list("risk_id", "note")
     )
     new = [
         RiskReview(
             risk=risks[key],
-            reviewed_on=reviewed_on,
+            reviewed_on=clock.shift(reviewed_on),
             reviewed_by=_user(users, reviewer),
             likelihood=likelihood,
             impact=impact,
             note=note,
         )
         for key, reviewed_on, reviewer, likelihood, impact, note in REVIEWS
-        if (risks[key].pk, reviewed_on) not in reviewed
+        if (risks[key].pk, note) not in reviewed
     ]
     RiskReview.objects.bulk_create(new)
     done["reviews"] = len(new)
@@ -144,7 +147,7 @@ def load_memberships(orgs, bodies, risks) -> int:
             body=bodies[acronym],
             organisation=orgs[org],
             status=status,
-            since=since,
+            since=clock.shift(since),
             risk=risks[risk_key] if risk_key else None,
             note=note,
         )
@@ -236,26 +239,27 @@ def load_meetings(orgs, users, bodies, today, rng) -> dict:
 def load_trainings(orgs, users, areas) -> int:
     recorder = users.get(TRAINING_RECORDER)
     providers = {orgs[row[0]] for row in TRAININGS}
+    # Matched on provider, title and place, not the dates (they move with the day of loading).
     existing = set(
         Training.objects.filter(provider__in=providers).values_list(
-            "provider_id", "title", "starts_on"
+            "provider_id", "title", "area_id"
         )
     )
     new = []
     for row in TRAININGS:
         provider, title, topic, audience, pcode, starts_on, ends_on = row[:7]
         participants, women, language, note = row[7:]
-        if (orgs[provider].pk, title, starts_on) in existing:
+        if (orgs[provider].pk, title, areas[pcode].pk) in existing:
             continue
         new.append(
             Training(
                 provider=orgs[provider],
                 title=title,
-                starts_on=starts_on,
+                starts_on=clock.shift(starts_on),
                 topic=topic,
                 audience=audience,
                 area=areas[pcode],
-                ends_on=ends_on,
+                ends_on=clock.shift(ends_on),
                 participants=participants,
                 women=women,
                 language=language,

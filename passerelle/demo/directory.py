@@ -27,6 +27,7 @@ from passerelle.directory.models import (
 from passerelle.directory.thematic_areas import sync_thematic_areas
 from passerelle.geography.models import Area
 
+from . import clock
 from .directory_data import FOCAL_POINTS, OBJECTIVES, PROFILES
 from .names import normalise
 
@@ -69,8 +70,8 @@ def load_focal_points(orgs, users, themes, areas, rng) -> int:
                 place=areas[row["place"]] if row.get("place") else None,
                 deputy=users[row["deputy"]] if row.get("deputy") else None,
                 deputy_name=row.get("deputy_name", ""),
-                since=row["since"],
-                until=row.get("until"),
+                since=clock.shift(row["since"]),  # the story's dates, in the present
+                until=clock.shift(row["until"]) if row.get("until") else None,
                 note=row.get("note", ""),
             )
         )
@@ -148,7 +149,7 @@ def load_objectives(orgs, themes) -> dict:
                         kind=kind,
                         text=text,
                         resolved=resolved,
-                        added_on=added_on,
+                        added_on=clock.shift(added_on),
                     )
                 )
     ObjectiveComponent.objects.bulk_create(new_components)

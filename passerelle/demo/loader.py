@@ -20,6 +20,7 @@ from decimal import Decimal
 
 from django.contrib.auth.hashers import make_password
 from django.db import transaction
+from django.utils import timezone
 
 from passerelle import policy
 from passerelle.accounts.models import Membership, Organisation, User
@@ -31,7 +32,7 @@ from passerelle.incidents import services
 from passerelle.incidents.models import Consent, Incident, VerificationStatus
 from passerelle.vocabularies.models import Term
 
-from . import names, narratives, otp
+from . import clock, names, narratives, otp
 from .coordination import load_coordination
 from .directory import load_directory
 from .referrals import load_referrals
@@ -729,8 +730,12 @@ class _Generator:
         reported_on = occurred_on + dt.timedelta(days=delay)
         if owner.mission and reported_on < MINUSMA_START:
             reported_on = MINUSMA_START + dt.timedelta(days=rng.randint(0, 150))
+        # The story's dates above (2012–2014) drive the story; the incident is dated in the
+        # present (clock.py), a month-precision date on the first of its month.
+        present_occurred = clock.shift(occurred_on)
         if precision == "month":
             occurred_on = occurred_on.replace(day=1)
+            present_occurred = present_occurred.replace(day=1)
 
         classification = None
         if framework in ("hr", "mrm") and rng.random() < 0.15:
@@ -744,9 +749,9 @@ class _Generator:
         coordinates = self.shapes[area.pcode].random_point(rng) if rng.random() < 0.55 else None
 
         values = {
-            "occurred_on": occurred_on,
+            "occurred_on": present_occurred,
             "date_precision": precision,
-            "reported_on": reported_on,
+            "reported_on": clock.not_after_today(clock.shift(reported_on)),
             "area": area,
             "exact_location": narratives.exact_location(rng) if rng.random() < 0.85 else "",
             "category": category,
@@ -775,6 +780,15 @@ class _Generator:
         self.result.incidents += 1
 
         self.add_persons(incident, monitor, framework, region, occurred_on, victims)
+        # The persons were interviewed, and their consent recorded, the day it was reported.
+        interviewed = min(
+            dt.datetime.combine(incident.reported_on, dt.time(10, 0), tzinfo=dt.UTC),
+            timezone.now(),
+        )
+        with unscoped():
+            Consent.objects.filter(person__incident=incident).update(
+                given_at=interviewed, created_at=interviewed
+            )
 
         # Need to know: the DRC administrator names the case worker on survivors' files.
         if acronym == "DRC" and incident.classification <= 3:

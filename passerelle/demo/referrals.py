@@ -10,9 +10,10 @@ real gaps. Referrals to another organisation travel under the demo protocol PC-M
 which allows purpose "response" only for GBV/CRSV cases to GBV providers and MRM cases to the
 child-protection actor; other needs are met in-house or stay pending.
 
-After the services have run, the referrals' dates are moved back to 2013–2014 (when the
-incidents happened) on the saved rows; the audit log keeps the real time of each write.
-Open referrals keep the follow-up date the services gave them, except a few left overdue.
+After the services have run, the referrals' dates are moved back to the story's 2013–2014,
+told in the present (clock.py: the story ends a few days ago), on the saved rows; the audit log
+keeps the real time of each write. Open referrals keep the follow-up date the services gave
+them, except a few left overdue; no step is dated after now.
 
 Loading twice changes nothing: services are matched by code, pathways by area and situation,
 and needs and referrals are only generated when no demo incident has any need yet. Service
@@ -52,6 +53,7 @@ from passerelle.referrals.models import (
 )
 from passerelle.sharing.models import Protocol
 
+from . import clock
 from .referral_data import (  # noqa: F401 (re-exported for the tests)
     CATALOGUE,
     CLOSE_NOTES,
@@ -102,8 +104,8 @@ SEED = 2013 + 4
 EMAIL_DOMAIN = "demo.passerelle.invalid"
 MAP_MANAGER = "unhcr.im_officer"  # the cluster's IM officer maintains the service map
 PERSONS = 250  # persons of the demo incidents whose needs are assessed
-FIRST_DAY = dt.date(2013, 1, 1)
-LAST_DAY = dt.date(2014, 12, 31)
+FIRST_DAY = clock.shift(dt.date(2013, 1, 1))  # the story's 2013–2014, in the present
+LAST_DAY = clock.shift(dt.date(2014, 12, 31))
 
 
 AREAS = Area.objects.only("id", "pcode", "level")  # areas served, without their geometry
@@ -448,7 +450,7 @@ class _Cases:
         """Draw where each referral ends (older ones mostly closed) and which are late."""
         rng = self.rng
         for plan in self.plans:
-            age = "recent" if plan["day"] >= dt.date(2014, 9, 1) else "older"
+            age = "recent" if plan["day"] >= clock.shift(dt.date(2014, 9, 1)) else "older"
             plan["status"] = _weighted(rng, STATUS_WEIGHTS[age])
         # every status at least once, when there are enough referrals
         statuses = list(STATUS_WEIGHTS["older"])
@@ -558,7 +560,8 @@ def _at(day: dt.date, rng, start=8, end=17) -> dt.datetime:
 
 
 def _timeline(plan, rng) -> dict:
-    """The 2013–2014 dates of a referral's steps, in the order the services made them."""
+    """The dates of a referral's steps, in the order the services made them; a timeline that
+    would end after now is moved back as a whole (its intervals kept)."""
     created = _at(plan["day"], rng)
     times = [created]  # the draft
     fields = {"created_at": created}
@@ -595,12 +598,17 @@ def _timeline(plan, rng) -> dict:
     fields["updated_at"] = now
     if plan["status"] in OVERDUE_SHARE and not plan["overdue"]:
         fields.pop("follow_up_due", None)  # keep the due date the services set (not late yet)
+    late = now - (timezone.now() - dt.timedelta(hours=1))
+    if late > dt.timedelta(0):
+        back = dt.timedelta(days=late.days + 1)
+        times = [t - back for t in times]
+        fields = {k: v - back if isinstance(v, dt.date) else v for k, v in fields.items()}
     return {"fields": fields, "times": times}
 
 
 def backdate(plans, new_consents, rng) -> None:
-    """Move the saved referrals, their history and the consents they rely on to 2013–2014,
-    and give each referral a reference of the year it was sent."""
+    """Move the saved referrals, their history and the consents they rely on to the story's
+    dates (clock.py), and give each referral a reference of the year it was sent."""
     consent_days = dict(new_consents)
     with unscoped():
         for plan in plans:
@@ -626,6 +634,12 @@ def backdate(plans, new_consents, rng) -> None:
 def _renumber(plans) -> None:
     """REF-<sender>-<year>-<n>, numbered in order of creation within each sender and year."""
     plans = sorted(plans, key=lambda p: (p["created_at"], p["referral"].pk))
+    # The story's years are this year and the last ones, like the references the services gave:
+    # clear them first so that a new reference never meets an old one still in place.
+    for plan in plans:
+        Referral.objects.filter(pk=plan["referral"].pk).update(
+            reference=f"TMP-{plan['referral'].pk}"
+        )
     counters: dict[tuple, int] = {}
     for plan in plans:
         referral = plan["referral"]
@@ -667,7 +681,10 @@ def _sample(rng, orgs, count: int) -> list[Person]:
         weight = FRAMEWORK_WEIGHT.get(incident.data_category, 1)
         weight *= REGION_WEIGHT.get(incident.area.pcode[:4], 1)
         weight *= 2.5 if incident.owner.acronym in RESPONDERS else 1
-        if incident.reported_on >= PROTOCOL_START and incident.area.pcode[:4] in PROTOCOL_REGIONS:
+        if (
+            incident.reported_on >= clock.shift(PROTOCOL_START)
+            and incident.area.pcode[:4] in PROTOCOL_REGIONS
+        ):
             weight *= 6  # cases followed up since the protocol allows referrals between partners
         keyed.append((rng.random() ** (1 / weight), person))  # weighted sampling, no repeats
     keyed.sort(key=lambda pair: pair[0], reverse=True)

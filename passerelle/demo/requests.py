@@ -1,6 +1,7 @@
 """The demo's requests register: a year of requests from the mission's components to the
 cluster (and a few the other way), through the register's services so that routing, refusals,
-suggestions, reuse and audit are real; then the dates are set back to 2013–2014.
+suggestions, reuse and audit are real; then the dates are set back to the story's August 2013 –
+June 2014, told in the present (clock.py: about sixteen to six months ago).
 
 Each month the same needs are asked again by several components, worded differently. Before
 filing, the asker sees earlier requests (`services.suggestions`): more and more often they take
@@ -28,11 +29,12 @@ from passerelle.inforequests import services, similarity
 from passerelle.inforequests.models import DeclineReason, Request, RequestEvent, Reuse
 from passerelle.sharing.models import Disclosure
 
+from . import clock
 from .request_data import NEEDS, REFUSED
 
 SEED = 2013
-FIRST_MONTH = dt.date(2013, 8, 1)
-MONTHS = 11  # August 2013 – June 2014
+FIRST_MONTH = clock.shift_month(dt.date(2013, 8, 1))  # the story's August 2013, today
+MONTHS = 11  # August 2013 – June 2014 of the story
 RECENT = 18  # open requests of the last weeks
 ANSWERERS = {
     "UNFPA": "unfpa.focal_point",

@@ -23,6 +23,8 @@ from passerelle.policy.purposes import Purpose
 from passerelle.sharing import services
 from passerelle.sharing.models import PartyRole, Protocol
 
+from . import clock
+
 REFERENCE = "PC-MINUSMA-2013-01"
 DRAFT_REFERENCE = "PC-MINUSMA-2013-02"
 TITLES_EN = {
@@ -115,7 +117,7 @@ def _load(orgs, users) -> dict:
             REFERENCE,
             "Protocole d'échange d'informations de protection Cluster Protection – MINUSMA",
             ["ML09", "ML05", "ML06", "ML07"],
-            dt.date(2013, 8, 1),
+            clock.shift(dt.date(2013, 8, 1)),  # the story's August 2013, in the present
             timezone.localdate().replace(month=12, day=31) + dt.timedelta(days=366),
         )
         for acronym, _roles, signer in PARTIES:
@@ -127,7 +129,7 @@ def _load(orgs, users) -> dict:
             DRAFT_REFERENCE,
             "Extension du protocole aux régions de Kidal et Ménaka",
             ["ML08", "ML10"],
-            dt.date(2014, 1, 1),
+            clock.shift(dt.date(2014, 1, 1)),
             timezone.localdate().replace(month=12, day=31) + dt.timedelta(days=366),
         )
         services.approve_protocol(users["unhcr.admin"], draft, orgs["UNHCR"])

@@ -14,7 +14,7 @@ from passerelle.accounts.models import Organisation, User
 from passerelle.core import audit
 from passerelle.core.guard import unscoped
 from passerelle.core.models import AuditEvent, Notification
-from passerelle.demo import loader, referrals
+from passerelle.demo import clock, loader, referrals
 from passerelle.demo.sharing import REFERENCE
 from passerelle.geography.models import Area
 from passerelle.incidents.models import Consent
@@ -180,9 +180,11 @@ def test_demo_referrals_cover_every_status_and_load_only_once():
     assert len(late) >= 3
     assert any(r.is_open and r.follow_up_due >= today for r in refs)
 
-    # dates spread over 2013–2014, in order, with the service provided days to weeks later
+    # dates spread over the story's 2013–2014 told in the present (demo/clock.py), never after
+    # now, in order, with the service provided days to weeks later
     sent = [r for r in refs if r.sent_at]
-    assert {r.sent_at.year for r in sent} <= {2013, 2014, 2015}
+    assert all(clock.shift(dt.date(2013, 1, 1)) <= r.sent_at.date() <= today for r in sent)
+    assert all(r.updated_at <= timezone.now() for r in refs)
     assert len({(r.sent_at.year, r.sent_at.month) for r in sent}) >= 6
     for r in sent:
         assert r.created_at <= r.sent_at
