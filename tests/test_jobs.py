@@ -445,3 +445,15 @@ def test_the_page_runs_a_fixed_number_of_queries_however_many_runs(
     )
     with django_assert_max_num_queries(len(few.captured_queries)):
         assert client.get(reverse("core:jobs")).status_code == 200
+
+
+def test_a_job_names_its_own_counts_on_the_page(monkeypatch):
+    job = jobs.get("remind_referrals")
+    named = dataclasses.replace(job, count_labels={"reminded": "people told"})
+    monkeypatch.setitem(jobs._JOBS, job.name, named)
+    jobs.enqueue_now(job.name)
+    jobs.work()
+    row = next(r for r in jobs.status_rows() if r["name"] == job.name)
+    assert row["counts"] == [("people told", 0)]
+    send = next(r for r in jobs.status_rows() if r["name"] == "send_outbox")
+    assert send["counts"] == []  # never ran

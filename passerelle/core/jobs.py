@@ -28,7 +28,7 @@ import functools
 import logging
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from django.conf import settings
 from django.db import DatabaseError, IntegrityError, transaction
@@ -82,6 +82,7 @@ class Job:
     schedule: Every | DailyAt | None
     func: Callable[[], object]
     task: object  # the django-tasks Task that runs it through the queue
+    count_labels: dict = field(default_factory=dict)  # count key -> words on the page
 
 
 _JOBS: dict[str, Job] = {}
@@ -104,10 +105,12 @@ def get(name: str) -> Job:
         raise DomainError(f"Unknown job {name!r}.", code="unknown_job") from None
 
 
-def scheduled(name: str, *, label, every: dt.timedelta | None = None, daily_at=None):
+def scheduled(name: str, *, label, every: dt.timedelta | None = None, daily_at=None, counts=None):
     """Declare `func` as job `name`: registered with its schedule (`every` an interval,
     `daily_at` a UTC time, neither: on demand only) and returned as a django-tasks task
-    (`.enqueue()`), whose runs are recorded, retried and reported."""
+    (`.enqueue()`), whose runs are recorded, retried and reported. `counts` names the
+    numbers it returns, for the page ({"skipped": _("backups skipped")}), where
+    COUNT_LABELS does not."""
     from django_tasks import task
 
     if every is not None and daily_at is not None:
@@ -122,7 +125,14 @@ def scheduled(name: str, *, label, every: dt.timedelta | None = None, daily_at=N
         wrapped = task(run)
         if name in _JOBS and _JOBS[name].func is not func:
             raise ValueError(f"Job {name!r} is declared twice.")
-        _JOBS[name] = Job(name=name, label=label, schedule=schedule, func=func, task=wrapped)
+        _JOBS[name] = Job(
+            name=name,
+            label=label,
+            schedule=schedule,
+            func=func,
+            task=wrapped,
+            count_labels=dict(counts or {}),
+        )
         return wrapped
 
     return decorator
@@ -452,7 +462,8 @@ def status_rows(now=None) -> list[dict]:
                 "schedule": job.schedule.describe() if job.schedule else None,
                 "last": last,
                 "counts": [
-                    (COUNT_LABELS.get(k, k), v) for k, v in (last.counts if last else {}).items()
+                    (job.count_labels.get(k) or COUNT_LABELS.get(k, k), v)
+                    for k, v in (last.counts if last else {}).items()
                 ],
                 "last_success": next(
                     (r for r in runs if r.status == JobRun.Status.SUCCEEDED), None
