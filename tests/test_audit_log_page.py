@@ -124,3 +124,13 @@ def test_only_the_audit_holders_read_or_export_it(client_as, role):
     client = client_as(role)
     assert client.get(reverse("core:audit")).status_code == 403
     assert client.get(reverse("core:audit_xlsx")).status_code == 403
+
+
+def test_a_refusal_names_what_was_asked_and_an_unknown_code_stays_readable():
+    from passerelle.core.audit_view import action_label
+
+    with translation.override("en"):
+        refused = action_label("access.refused", {"action": "incident.view"})
+        assert refused.startswith("Access refused: Open an incident")
+        assert action_label("incident.edit") == "Change an incident's details"  # roles table
+        assert action_label("something.new") == "Other event (something.new)"
