@@ -204,3 +204,12 @@ def test_empty_lists_show_no_export_button(client_as):
     assert reverse("sharing:export") not in client.get(reverse("sharing:received")).content.decode()
     services = client.get(reverse("referrals:service_list")).content.decode()
     assert reverse("referrals:service_export_xlsx") not in services
+
+
+def test_the_filters_are_written_in_words_on_a_second_sheet(client_as, two_orgs_incidents):
+    client = client_as("verifier", language="fr")
+    response = client.get(reverse("incidents:export_xlsx"), {"status": "reported", "area": ""})
+    book = openpyxl.load_workbook(io.BytesIO(response.content))
+    filters = list(book.worksheets[1].iter_rows(values_only=True))
+    assert filters == [("Statut de vérification", "Signalé")]
+    assert exported(client.user, "incident.export").detail["filters"] == {"status": "reported"}

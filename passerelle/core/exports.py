@@ -221,9 +221,9 @@ def filter_lines(form) -> list:
             continue
         field = form.fields[name]
         shown = value
-        choices = dict(getattr(field, "choices", None) or [])
-        if isinstance(value, str) and value in choices:
-            shown = choices[value]
+        if isinstance(value, str) and not hasattr(field, "queryset"):
+            # a plain choice: its label (a model choice is an object, named below)
+            shown = dict(getattr(field, "choices", None) or []).get(value, value)
         elif hasattr(value, "display_name"):
             shown = value.display_name
         elif hasattr(value, "label") and not callable(value.label):
