@@ -280,3 +280,13 @@ def test_the_daily_backup_job_writes_to_the_configured_directory_and_keeps_the_n
     assert len(kept) == 2 and kept[0] == "passerelle-20250102-023000.backup"
     contents = backup.inspect(directory / kept[1], backup.Secret(passphrase=PASSPHRASE))
     assert contents.counts["incidents.person"] == 2
+
+
+def test_keys_to_never_overwrites_another_key(data, tmp_path):
+    path, secret, _info = _make(tmp_path)
+    keys = tmp_path / "keys"
+    keys.mkdir()
+    (keys / "field.key").write_text(_new_key() + "\n")
+    with override_settings(FIELD_KEY=_new_key()):
+        _refused(path, secret, "holds another key", keys_to=keys)
+    assert not (keys / "audit.key").exists()
