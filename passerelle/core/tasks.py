@@ -40,7 +40,16 @@ def prune_job_records() -> dict:
     return {"runs": runs + failed, "queue": queue}
 
 
-@scheduled("backup", label=_("Back up the database and its keys"), daily_at=dt.time(2, 30))
+@scheduled(
+    "backup",
+    label=_("Back up the database and its keys"),
+    daily_at=dt.time(2, 30),
+    counts={
+        "skipped": _("backups not made (no backup directory set)"),
+        "rows": _("rows backed up"),
+        "bytes": _("bytes written"),
+    },
+)
 def daily_backup() -> dict:
     """One encrypted backup a day into settings.PASSERELLE_BACKUP_DIR, the newest
     PASSERELLE_BACKUP_KEEP kept (docs/backups.md); off while no directory is set. A directory
