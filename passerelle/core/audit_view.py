@@ -41,6 +41,8 @@ ACTIONS = {
     "auth.2fa_logout": gettext_lazy("Logged out at the two-factor step"),
     "auth.2fa_reset": gettext_lazy("Two-factor authentication reset"),
     "auth.2fa_setup": gettext_lazy("Two-factor authentication set up"),
+    "backup.made": gettext_lazy("Backup made"),
+    "backup.restored": gettext_lazy("Backup restored"),
     "breakglass.open": gettext_lazy("Break-glass access opened"),
     "breakglass.read": gettext_lazy("Break-glass reasons read"),
     "breakglass.review": gettext_lazy("Break-glass access reviewed"),
