@@ -44,16 +44,15 @@ SKIPPED_NAMES = {
     "core:health",
 }
 
-# The demo accounts whose navigation the walks follow, one per main role (passerelle/demo).
+# The demo accounts whose navigation the walks follow, one per main role (passerelle/demo); a
+# provider's case worker and a mission focal point were tried too and reached no other page type.
 MAIN_ROLES = (
     "drc.monitor",
     "drc.verifier",
     "drc.viewer",
     "drc.case_worker",
-    "unfpa.case_worker",
     "drc.im_officer",
     "unhcr.focal_point",
-    "wpa.focal_point",
     "drc.admin",
     "hrd.viewer",
     "sysadmin",
@@ -75,6 +74,7 @@ class Walk:
     seen: set[str] = field(default_factory=set)
     seconds: float = 0.0
     reopened: int = 0  # pages opened again for their links only
+    reopen_seconds: float = 0.0
 
 
 def pattern_of(path: str) -> str | None:
@@ -179,6 +179,7 @@ def walk(
                 # Only its links are needed: fetched with the person's cookies, not rendered.
                 state.reopened += 1
                 links = _links_in(context.request.get(base_url + path), base_url)
+                state.reopen_seconds += time.perf_counter() - t
             for link in links:
                 link_pattern = pattern_of(urlsplit(link).path)
                 if link_pattern and link_pattern not in opened and link not in queued:

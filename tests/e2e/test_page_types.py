@@ -18,6 +18,7 @@ Drives Debian's chromium (never a downloaded browser) through Playwright.
 from __future__ import annotations
 
 import time
+from collections import Counter
 
 import pytest
 from axe_playwright_python.sync_playwright import Axe
@@ -78,8 +79,13 @@ def demo(transactional_db):
     load_demo(SMALL_INCIDENTS)
 
 
+AXE_SECONDS = [0.0]
+
+
 def _serious(axe: Axe, page, context=None) -> list[str]:
+    began = time.perf_counter()
     results = axe.run(page, context=context)
+    AXE_SECONDS[0] += time.perf_counter() - began
     found = []
     for violation in results.response["violations"]:
         if violation["impact"] in FAILING_IMPACTS:
@@ -158,6 +164,11 @@ def test_every_page_type_fits_a_phone_and_passes_axe(live_server, browser, demo)
     print(
         f"\n{len(patterns)} page types checked at 390 px (+ {state.reopened} list pages reopened "
         f"for their links) as {len(MAIN_ROLES)} roles in {elapsed:.0f} s"
+    )
+    print(
+        f"of which axe-core {AXE_SECONDS[0]:.0f} s, pages opened again for their links "
+        f"{state.reopen_seconds:.0f} s; page types first reached by "
+        + ", ".join(f"{name} {n}" for name, n in Counter(v.username for v in state.visits).items())
     )
     slowest = sorted(state.visits, key=lambda v: -v.seconds)[:5]
     print("slowest:", ", ".join(f"{v.pattern} {v.seconds:.1f} s" for v in slowest))
