@@ -105,7 +105,7 @@ def test_a_focal_point_lands_on_the_requests_to_answer_not_on_zero_cards(
     response = client_as("focal_point").get(reverse("core:home"))
     cards = _cards(response)
     assert cards["requests waiting for your organisation's answer"] == 2
-    assert cards["overdue requests"] == 1
+    assert cards["overdue request"] == 1  # one: in the singular
     html = response.content.decode()
     assert "RQ-2026-0001" in html and "RQ-2026-0002" in html  # the next ones to answer
     assert "Sujet confidentiel" not in html  # the list names references, not subjects

@@ -374,8 +374,8 @@ def test_the_home_cards(world, ask, earlier):
         Request.objects.filter(pk=late.pk).update(due_on=timezone.localdate() - dt.timedelta(1))
     fp = render_cards(world["fp"])
     assert "<strong>2</strong><span>requests waiting for your organisation" in fp
-    assert "<strong>1</strong><span>overdue requests" in fp
-    assert "<strong>1</strong><span>requests answered in the last seven days" in fp
+    assert "<strong>1</strong><span>overdue request<" in fp  # one: in the singular
+    assert "<strong>1</strong><span>request answered in the last seven days" in fp
     asker = render_cards(world["asker"])
     assert "<strong>2</strong><span>your requests waiting for an answer" in asker
     assert render_cards(world["hrd_viewer"]).strip() == ""

@@ -165,11 +165,12 @@ def test_home_counts_what_awaits_each_side(world, monitor, person, client_for):
         return {label: int(n) for n, label in found if "referral" in label}
 
     # no zero cards: the receiver sent nothing, so "open referrals you sent" is not shown
+    # one of each: the labels are in the singular
     assert figures(world["receiver"]) == {
-        "referrals awaiting your answer": 1,
-        "overdue referrals": 1,
+        "referral awaiting your answer": 1,
+        "overdue referral": 1,
     }
-    assert figures(monitor) == {"open referrals you sent": 1, "overdue referrals": 1}
+    assert figures(monitor) == {"open referral you sent": 1, "overdue referral": 1}
 
 
 @pytest.mark.parametrize("box", ["received", "sent"])
