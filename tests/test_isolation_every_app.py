@@ -42,7 +42,8 @@ from passerelle.accounts.tests.factories import MembershipFactory, OrganisationF
 from passerelle.coordination.models import ActionPoint, Body, EngagementRisk, Meeting, Training
 from passerelle.core.fields import reveal
 from passerelle.core.guard import unscoped
-from passerelle.core.models import AuditEvent
+from passerelle.core import held as held_forms
+from passerelle.core.models import AuditEvent, HeldSubmission
 from passerelle.directory.models import FocalPoint, Objective
 from passerelle.incidents.models import Consent, Incident, Person
 from passerelle.incidents.tests.fixtures import logged_in_client
@@ -80,6 +81,7 @@ KINDS = [
     ("coordination", "action-points/<uuid", "actionpoint"),
     ("coordination", "risks/<uuid", "risk"),
     ("coordination", "trainings/<uuid", "training"),
+    ("accounts", "kept/<uuid", "held"),  # a form kept across an idle timeout: its user's only
 ]
 MODELS = {
     "incident": Incident,
@@ -100,6 +102,7 @@ MODELS = {
     "actionpoint": ActionPoint,
     "risk": EngagementRisk,
     "training": Training,
+    "held": HeldSubmission,
 }
 # Families every organisation reads (the directory, the service map, protocols, coordination).
 PUBLIC_KINDS = {
@@ -310,6 +313,17 @@ def _collect() -> dict:
     readers = _holders("org_admin", "coordination.view")
     records["actionpoint"] = Record(
         point, point.owner, "org_admin", [(point.text[:60], readers)], readers=readers
+    )
+
+    # The author's form kept across an idle timeout: no actor of the walk is its user.
+    kept_name = "Held narrative: the convoy stopped at Tessit before dawn"
+    kept = held_forms.hold_submission(
+        incident.recorded_by,
+        path=f"/incidents/{incident.public_id}/edit/",
+        fields=[("narrative", kept_name)],
+    )
+    records["held"] = Record(
+        kept, incident.owner, author, [(kept_name, frozenset())], readers=frozenset()
     )
 
     everyone = frozenset(ACTORS)

@@ -59,11 +59,23 @@ def hold_submission(
 
 
 def get_held(actor, public_id) -> HeldSubmission:
-    """The actor's own live hold, or 404 (missing, expired and another user's alike)."""
-    held = HeldSubmission.objects.filter(
-        public_id=public_id, user=actor, expires_at__gt=timezone.now()
-    ).first()
+    """The actor's own live hold, or 404 (missing, expired and another user's alike); asking
+    for another user's is a refusal, audited in that user's organisation's log."""
+    held = (
+        HeldSubmission.objects.filter(public_id=public_id, expires_at__gt=timezone.now())
+        .select_related("user")
+        .first()
+    )
     if held is None:
+        raise Http404
+    if held.user_id != actor.pk:
+        audit.record_refusal(
+            actor,
+            "access.refused",
+            held,
+            organisation=audit.home_organisation(held.user),
+            detail={"action": "held.open", "reason": "another user's kept form"},
+        )
         raise Http404
     return held
 
