@@ -325,6 +325,7 @@ def make_backup(path, secret: Secret) -> BackupInfo:
     audit.record(
         None,
         "backup.made",
+        organisation=None,  # system-wide: no organisation's own log
         detail={
             "file": path.name,
             "bytes": info.size,
@@ -653,6 +654,7 @@ def _replace(path, secret: Secret, contents: Contents, *, keys_installed: bool) 
         event = audit.record(
             None,
             "backup.restored",
+            organisation=None,  # system-wide: no organisation's own log
             detail={
                 "file": Path(path).name,
                 "made": manifest["created_at"],

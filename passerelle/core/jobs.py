@@ -283,6 +283,7 @@ def report_failure(job: Job, run: JobRun) -> None:
                 None,
                 "job.failed",
                 run,
+                organisation=None,  # system-wide: no organisation's own log
                 outcome="error",
                 detail={"job": job.name, "attempts": run.attempt, "error": run.error},
             )
