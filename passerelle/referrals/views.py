@@ -325,7 +325,9 @@ def referral_detail(request, public_id):
             "view": view,
             "moves": moves,
             "labels": dict(Referral.Status.choices),
-            "move_form": MoveForm(),
+            # One form per move, each with ids of its own (id_accepted_note, id_declined_note...):
+            # the same MoveForm rendered in each gave every note field the id id_note.
+            "move_forms": [(move, MoveForm(auto_id=f"id_{move}_%s")) for move in moves],
             "history": history,
             "follow_up_form": FollowUpForm(initial={"due": referral.follow_up_due})
             if moves

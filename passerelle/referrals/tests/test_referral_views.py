@@ -197,3 +197,32 @@ def test_the_boxes_read_no_more_with_more_rows(world, monitor, person, client_fo
         consent(monitor, other)
         refer(monitor, other, world["medical"])
     assert queries() == one
+
+
+def test_each_next_step_form_has_ids_of_its_own(world, monitor, person, client_for):
+    """The receiver's page offers several next steps, each a form with a note: every field
+    had the id id_note, so a label named the first form's field (found by a page walk)."""
+    import re
+    from collections import Counter
+
+    consent(monitor, person)
+    with unscoped():
+        need = Need.objects.create(
+            incident=person.incident,
+            person=person,
+            service_type=ServiceType.MEDICAL,
+            identified_on="2013-02-15",
+        )
+    client_for(monitor).post(
+        f"/referrals/person/{person.public_id}/refer/",
+        {"service": world["medical"].pk, "need": need.pk, "level": 3, "urgency": "urgent"},
+    )
+    with unscoped():
+        referral = Referral.objects.get()
+    page = client_for(world["receiver"]).get(f"/referrals/{referral.public_id}/").content.decode()
+    notes = re.findall(r'<textarea[^>]*name="note"[^>]*>', page)
+    assert len(notes) >= 2
+    ids = Counter(re.findall(r'\sid="([^"]+)"', page))
+    assert [i for i, count in ids.items() if count > 1] == []
+    for target in re.findall(r'<label[^>]*for="([^"]+)"', page):
+        assert ids[target] == 1, target
