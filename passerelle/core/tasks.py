@@ -76,6 +76,7 @@ def daily_backup() -> dict:
     "purge_held_forms",
     label=_("Delete the forms kept across an idle timeout once expired"),
     every=dt.timedelta(minutes=15),
+    counts={"deleted": _("expired kept forms deleted")},
 )
 def purge_held_forms() -> dict:
     """Forms kept after an idle timeout live two hours (core/held.py); delete the expired."""
