@@ -135,9 +135,7 @@ def test_a_monitor_sees_the_register_by_status_and_a_viewer_only_the_total(
     assert as_viewer == {"incidents you can open": 3}
 
 
-def test_action_points_owed_by_the_organisation_are_on_the_home(
-    org, other_org, areas, client_as
-):
+def test_action_points_owed_by_the_organisation_are_on_the_home(org, other_org, areas, client_as):
     _action_point(org, org, areas, text="Envoyer la cartographie", due_in=-1)
     _action_point(org, org, areas, text="Préparer la réunion", due_in=3)
     _action_point(org, org, areas, text="Plus tard", due_in=30)
@@ -226,3 +224,31 @@ def test_an_organisation_administrator_sees_the_protocols_to_sign(org, other_org
     assert "protocol awaiting your organisation's signature" not in _cards(
         client_as("focal_point").get(reverse("core:home"))
     )
+
+
+@pytest.mark.parametrize(
+    "role",
+    [
+        "viewer",
+        "monitor",
+        "case_worker",
+        "verifier",
+        "im_officer",
+        "focal_point",
+        "org_admin",
+        "system_admin",
+    ],
+)
+def test_every_task_the_home_offers_opens_for_that_role(role, client_as, areas):
+    """The system administrator's home offered the response gaps, a page that refused them
+    (403; the link asked for service.view, the page declares aggregate.view): found by
+    following every link of each demo role."""
+    import re
+
+    client = client_as(role)
+    page = client.get(reverse("core:home")).content.decode()
+    start = page.split('id="home-start"', 1)[1].split("</ul>", 1)[0]
+    links = re.findall(r'<a href="([^"]+)"', start)
+    assert links or role in ("viewer", "system_admin")
+    for link in links:
+        assert client.get(link.replace("&amp;", "&")).status_code == 200, (role, link)
