@@ -15,6 +15,8 @@ LANGS := -l fr -l en
 I18N_IGNORE := --ignore=.venv --ignore=staticfiles --ignore=var --ignore=node_modules
 
 PYTEST_ARGS ?=
+# Port of `make run` (make run PORT=8001 when 8000 is taken).
+PORT ?= 8000
 # Test processes (pytest-xdist): one per core; 0 runs the suite in this process.
 PYTEST_WORKERS ?= auto
 
@@ -22,7 +24,7 @@ PYTEST_WORKERS ?= auto
 
 help:
 	@echo "make install         create .venv, install the project (editable, with dev extras), compile messages"
-	@echo "make run             migrate, load the demo data, serve on http://127.0.0.1:8000 with the jobs worker"
+	@echo "make run             migrate, load the demo data, serve on http://127.0.0.1:8000 with the jobs worker (PORT=8001 for another port)"
 	@echo "make serve           production setup: PostgreSQL, gunicorn behind nginx (https://localhost:8443), worker (docs/deployment.md)"
 	@echo "make demo-code       print the current two-factor code of the demo accounts"
 	@echo "make test            run the test suite on every core (PYTEST_ARGS='-k foo' to select; PYTEST_WORKERS=0 for one process; DATABASE_URL=... for PostgreSQL)"
@@ -54,7 +56,7 @@ run: install
 	# and stops with it.
 	$(MANAGE) run_jobs & worker=$$!; \
 	trap 'kill $$worker 2>/dev/null || true; wait $$worker 2>/dev/null || true' EXIT INT TERM; \
-	$(MANAGE) runserver 127.0.0.1:8000
+	$(MANAGE) runserver 127.0.0.1:$(PORT)
 
 # Production setup on one machine (scripts/serve.sh; docs/deployment.md). Ctrl-C stops it.
 serve: install
