@@ -23,12 +23,12 @@ def _date(**kwargs):
 
 class OrganisationField(forms.ModelChoiceField):
     def label_from_instance(self, obj):
-        return f"{obj.acronym} — {obj.name}"
+        return f"{obj.acronym} — {obj.display_name}"
 
 
 class OrganisationsField(forms.ModelMultipleChoiceField):
     def label_from_instance(self, obj):
-        return f"{obj.acronym} — {obj.name}"
+        return f"{obj.acronym} — {obj.display_name}"
 
 
 class AreaField(forms.ModelChoiceField):

@@ -30,7 +30,7 @@ class AreaMultipleChoiceField(forms.ModelMultipleChoiceField):
 
 class OrganisationChoiceField(forms.ModelChoiceField):
     def label_from_instance(self, obj):
-        return f"{obj.acronym} – {obj.name}"
+        return f"{obj.acronym} – {obj.display_name}"
 
 
 class ThemeChoiceField(forms.ModelChoiceField):

@@ -66,7 +66,7 @@ class LevelField(RefusedChoicesMixin, forms.TypedChoiceField):
 
 class OrganisationField(forms.ModelChoiceField):
     def label_from_instance(self, obj):
-        return f"{obj.acronym} – {obj.name}"
+        return f"{obj.acronym} – {obj.display_name}"
 
 
 class ThemeField(forms.ModelChoiceField):
