@@ -7,7 +7,7 @@ import datetime as dt
 import pytest
 from django.core import mail
 from django.http import Http404
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from passerelle import policy
 from passerelle.accounts.tests.factories import OrganisationFactory
@@ -44,7 +44,7 @@ def codes_of(excinfo):
 
 
 def test_no_consent_no_referral_and_the_refusal_is_audited(world, monitor, person):
-    with pytest.raises(services.ReferralRefused) as excinfo:
+    with pytest.raises(services.ReferralRefused) as excinfo, translation.override("en"):
         refer(monitor, person, world["medical"])
     assert codes_of(excinfo) == {"no_consent"}
     assert "No consent, no referral" in " ".join(str(r) for r in excinfo.value.reasons)
