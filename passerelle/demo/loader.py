@@ -58,7 +58,7 @@ R = Membership.Role
 # acronym, name, type, parent acronym. Malian NGOs are fictional.
 ORGANISATIONS = [
     ("UNHCR", "Office of the United Nations High Commissioner for Refugees", T.UN_AGENCY, None),
-    ("DRC", "DRC – Danish Refugee Council", T.INGO, None),
+    ("DRC", "Danish Refugee Council", T.INGO, None),
     ("Oxfam", "Oxfam", T.INGO, None),
     ("OCHA", "Office for the Coordination of Humanitarian Affairs", T.UN_AGENCY, None),
     (
@@ -104,7 +104,7 @@ ORGANISATIONS = [
 # The organisations' French names (the list above gives the English ones).
 FRENCH_NAMES = {
     "UNHCR": "Haut Commissariat des Nations Unies pour les réfugiés",
-    "DRC": "DRC – Conseil danois pour les réfugiés",
+    "DRC": "Conseil danois pour les réfugiés",
     "OCHA": "Bureau de la coordination des affaires humanitaires",
     "OHCHR": "Haut-Commissariat des Nations Unies aux droits de l'homme",
     "UNICEF": "Fonds des Nations Unies pour l'enfance",
