@@ -40,9 +40,9 @@ from testkit import rolled_back, walk
 from passerelle.accounts.models import Membership, Organisation
 from passerelle.accounts.tests.factories import MembershipFactory, OrganisationFactory, UserFactory
 from passerelle.coordination.models import ActionPoint, Body, EngagementRisk, Meeting, Training
+from passerelle.core import held as held_forms
 from passerelle.core.fields import reveal
 from passerelle.core.guard import unscoped
-from passerelle.core import held as held_forms
 from passerelle.core.models import AuditEvent, HeldSubmission
 from passerelle.directory.models import FocalPoint, Objective
 from passerelle.incidents.models import Consent, Incident, Person
