@@ -398,11 +398,15 @@ def test_run_jobs_keeps_running_the_schedule_and_stops_cleanly_on_sigterm():
 
     from django.conf import settings
 
-    db = connection.settings_dict
     if connection.vendor == "sqlite":
-        url = f"sqlite:///{db['NAME']}"
-    else:
-        url = f"postgres://{db['USER']}@{db['HOST']}:{db['PORT']}/{db['NAME']}"
+        # In the full suite, a second process writing the SQLite file of a test worker that
+        # also serves the e2e tests' live server left that worker's later connections failing
+        # with "disk I/O error" (CI, deterministic; not reproduced in smaller runs). The
+        # command is the same on both databases: its process is tested on PostgreSQL, and
+        # run_jobs --once runs every job through the queue on SQLite above.
+        pytest.skip("a second process on the SQLite test file: tested on PostgreSQL")
+    db = connection.settings_dict
+    url = f"postgres://{db['USER']}@{db['HOST']}:{db['PORT']}/{db['NAME']}"
     env = dict(os.environ, DATABASE_URL=url, PASSERELLE_ENV="test")
     proc = subprocess.Popen(
         [sys.executable, "manage.py", "run_jobs", "--interval", "0.2"],
