@@ -128,6 +128,11 @@ INSTALLED_APPS = [
     "passerelle.referrals",
     "passerelle.inforequests",
     "passerelle.coordination",
+    "passerelle.imports",
+    "passerelle.xlsforms",
+    "passerelle.pulls",
+    "passerelle.context",
+    "passerelle.api",
     "passerelle.demo",
 ]
 
