@@ -75,6 +75,10 @@ ACTIONS = {
     "risk.manage": _(
         "Keep one's organisation's engagement risk register (humanitarian principles)"
     ),
+    "import.run": _(
+        "Import incidents in bulk into one's organisation (KoboToolbox / ODK submissions, "
+        "spreadsheets, pulls)"
+    ),
     "admin.access": _("Use the system administration site"),
 }
 
@@ -106,6 +110,7 @@ ROLES: dict[str, Role] = {
                 "person.edit",
                 "person.view_identity",
                 "consent.record",
+                "import.run",
             }
         ),
         _("Records incidents, victims, witnesses and sources; sees identities they need to know"),
@@ -136,6 +141,7 @@ ROLES: dict[str, Role] = {
             _VIEW
             | {"incident.export", "servicemap.manage", "directory.manage"}
             | {"request.create", "request.answer", "coordination.manage", "risk.manage"}
+            | {"import.run"}
         ),
         _("Analyses de-identified incidents and statistics"),
     ),
