@@ -7,3 +7,6 @@ class ImportsConfig(AppConfig):
     label = "imports"
     verbose_name = _("Imports")
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self):
+        from . import policy_rules  # noqa: F401  (registers the batches' family)
