@@ -155,6 +155,13 @@ def _coordinate(values: dict, field: str) -> Decimal | None:
     return number
 
 
+def check_victim_count(age_group, count) -> None:
+    """One cell of victim counts: a number not below zero, an age group of the list."""
+    if count is not None and count < 0:
+        raise DomainError(_("A number of victims cannot be negative."), field="victim_counts")
+    _term(age_group, Term.Vocabulary.AGE_GROUP, "victim_counts")
+
+
 def _set_counts(incident, victim_counts: dict) -> None:
     incident.victim_counts.all().delete()
     rows = []
@@ -163,27 +170,32 @@ def _set_counts(incident, victim_counts: dict) -> None:
     ):
         if count is None or count == 0:
             continue
-        if count < 0:
-            raise DomainError(_("A number of victims cannot be negative."), field="victim_counts")
-        _term(age_group, Term.Vocabulary.AGE_GROUP, "victim_counts")
+        check_victim_count(age_group, count)
         rows.append(VictimCount(incident=incident, sex=sex, age_group=age_group, count=count))
     VictimCount.objects.bulk_create(rows)
 
 
 def _check_counts_cover_persons(incident, victim_counts: dict) -> None:
-    """The victim counts include the victims recorded one by one: no cell below the victims
-    recorded as persons of that sex and age group, no total below all recorded victims."""
+    """The victim counts include the victims recorded one by one (see `check_counts_cover`)."""
     with unscoped():
         victims = list(
             incident.persons.filter(role=Person.Role.VICTIM).values_list("sex", "age_group_id")
         )
+    counts = {(sex, group.pk): count or 0 for (sex, group), count in victim_counts.items()}
+    check_counts_cover(counts, victims)
+
+
+def check_counts_cover(counts: dict, victims: list, groups: dict | None = None) -> None:
+    """The rule itself, on plain values: `counts` maps (sex, age-group pk) to a number,
+    `victims` lists the (sex, age-group pk or None) of the victims recorded as persons. No
+    cell below the victims recorded in it, no total below all recorded victims. `groups`
+    (pk → Term) spares a query for the message."""
     if not victims:
         return
-    counts = {(sex, group.pk): count or 0 for (sex, group), count in victim_counts.items()}
     cells = Counter((sex, group_id) for sex, group_id in victims if group_id is not None)
     for (sex, group_id), recorded in sorted(cells.items(), key=lambda kv: (kv[0][0], kv[0][1])):
         if counts.get((sex, group_id), 0) < recorded:
-            group = Term.objects.get(pk=group_id)
+            group = (groups or {}).get(group_id) or Term.objects.get(pk=group_id)
             raise DomainError(
                 ngettext_lazy(
                     "%(count)d victim of this sex and age group (%(group)s, %(sex)s) is "
@@ -236,8 +248,8 @@ def record_incident(
         owner=organisation,
         recorded_by=actor,
         reference=sequences.next_reference(
-            prefix=f"{organisation.acronym}-{values['occurred_on']:%Y}-",
-            width=6,
+            prefix=reference_prefix(organisation, values["occurred_on"]),
+            width=REFERENCE_WIDTH,
             model=Incident,
         ),
         data_category=_data_category(values["category"]),
@@ -326,13 +338,35 @@ def change_verification_status(
     return incident
 
 
-def age_group_for(age: int | None):
+def age_group_code(age: int | None) -> str | None:
+    """The age-group code of an age in years (None: no age, or beyond the bands)."""
     if age is None:
         return None
     for upper, code in AGE_BANDS:
         if age <= upper:
-            return Term.objects.get(vocabulary=Term.Vocabulary.AGE_GROUP, code=code)
+            return code
     return None
+
+
+def age_group_for(age: int | None):
+    code = age_group_code(age)
+    if code is None:
+        return None
+    return Term.objects.get(vocabulary=Term.Vocabulary.AGE_GROUP, code=code)
+
+
+def person_code(role: str, number: int) -> str:
+    """A person's code within an incident: role letter, number, four random characters."""
+    prefix = {"victim": "V", "witness": "W", "source": "S"}[role]
+    return f"{prefix}{number:02d}-{uuid.uuid4().hex[:4].upper()}"
+
+
+def reference_prefix(organisation, occurred_on) -> str:
+    """The prefix of an incident's reference: the owner's acronym and the incident's year."""
+    return f"{organisation.acronym}-{occurred_on:%Y}-"
+
+
+REFERENCE_WIDTH = 6
 
 
 def _validate_person(values: dict) -> None:
@@ -389,10 +423,8 @@ def add_person(actor, incident: Incident, **values) -> Person:
     if values.get("age_group") is None and values.get("age") is not None:
         values["age_group"] = age_group_for(values["age"])
     _validate_person(values)
-    n = _person_number(incident)
-    prefix = {"victim": "V", "witness": "W", "source": "S"}[values["role"]]
     person = Person(
-        incident=incident, code=f"{prefix}{n:02d}-{uuid.uuid4().hex[:4].upper()}", **values
+        incident=incident, code=person_code(values["role"], _person_number(incident)), **values
     )
     _index(person, values)
     person.save()
