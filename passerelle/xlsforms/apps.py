@@ -7,3 +7,6 @@ class XlsformsConfig(AppConfig):
     label = "xlsforms"
     verbose_name = _("XLSForms")
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self):
+        from . import policy_rules  # noqa: F401  (registers the form versions' family)
