@@ -16,6 +16,7 @@ urlpatterns = [
     path("directory/", include("passerelle.directory.urls")),
     path("requests/", include("passerelle.inforequests.urls")),
     path("coordination/", include("passerelle.coordination.urls")),
+    path("context/", include("passerelle.context.urls")),
     path("i18n/setlang/", set_language, name="set_language"),
     path("admin/", admin_site.urls),
 ]

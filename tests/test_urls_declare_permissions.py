@@ -182,6 +182,8 @@ EXPECTED = {
     "coordination:training_detail": "coordination.view",
     "coordination:training_edit": ("coordination.manage", "directory.manage"),
     "coordination:training_delete": ("coordination.manage", "directory.manage"),
+    "context:events": ("area.view", "incident.view"),
+    "context:import": ("admin.access", "import.run"),
     "set_language": "__public__",
 }
 

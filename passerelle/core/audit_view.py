@@ -115,6 +115,8 @@ ACTIONS = {
     "referral.export": gettext_lazy("Referrals exported"),
     "directory.export": gettext_lazy("Directory exported"),
     "action_point.export": gettext_lazy("Action points exported"),
+    "acled.import": gettext_lazy("ACLED events imported"),
+    "areas.import": gettext_lazy("Administrative areas loaded"),
     "risk.close": gettext_lazy("Engagement risk closed"),
     "risk.create": gettext_lazy("Engagement risk recorded"),
     "risk.review": gettext_lazy("Engagement risk reviewed"),
