@@ -1,0 +1,364 @@
+"""Submissions to `IncidentIn` rows through an officer's mapping (see passerelle.imports.rows).
+
+The mapping (saved per form version by `passerelle.xlsforms`) is
+`{target: {"question": path_or_name, "choices": {choice name: code}}}`:
+
+- incident targets: occurred_on, reported_on, date_precision, area (also `area.<n>` / a
+  list under "questions": the finest answered P-code wins, i.e. the longest), exact_location,
+  coordinates (a geopoint "lat lon alt accuracy"; or latitude / longitude separately),
+  category, sub_type, perpetrator, source_type, source_reliability, narrative,
+  classification;
+- `persons.repeat`: the repeat group whose entries are persons (else the repeat holding the
+  mapped person questions; persons asked outside any repeat make one person);
+  `persons.<field>` for PersonIn's fields (role defaults to "victim"), `persons.consent.<scope>`
+  (an answer mapped to yes / no), `persons.needs` (select_multiple, each choice mapped to a
+  service type).
+
+A choice mapped to "" leaves the field empty; a choice the mapping does not name is an
+error, and an answer that is not a choice of the form is an error naming it. Without
+"choices", the answer itself is the code (cercles named by their P-code, for instance).
+Rows with an error are left out of the rows (their errors say why).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django.utils.translation import gettext_lazy as _
+
+from passerelle.imports.rows import IncidentIn, PersonIn, RowError
+
+from .dates import parse_date
+from .form import FormView, Question, form_view
+from .reading import ReadResult, Submission, _norm, _quote
+
+INCIDENT_TEXT = {"exact_location", "narrative"}
+INCIDENT_DATES = {"occurred_on", "reported_on"}
+INCIDENT_CODES = {
+    "date_precision",
+    "category",
+    "sub_type",
+    "perpetrator",
+    "source_type",
+    "source_reliability",
+}
+PERSON_TEXT = {"full_name", "father_name", "mother_name", "phone", "address"}
+PERSON_CODES = {"role", "sex", "age_group", "disability", "displacement_status"}
+YES = {"yes", "oui", "true", "vrai", "1", "1.0", "y", "o"}
+NO = {"no", "non", "false", "faux", "0", "0.0", "n"}
+
+MESSAGES = {
+    "unknown_choice": _(
+        "Row %(row)s, column %(column)s: the answer %(code)s is not a choice of this question "
+        "in the form."
+    ),
+    "unmapped_choice": _(
+        "Row %(row)s, column %(column)s: the answer %(code)s has no Passerelle value in the "
+        "mapping; complete the mapping."
+    ),
+    "bad_date": _(
+        "Row %(row)s, column %(column)s: %(value)s is not a date (jj/mm/aaaa, aaaa-mm-jj or an "
+        "Excel date)."
+    ),
+    "bad_number": _("Row %(row)s, column %(column)s: the answer is not a whole number."),
+    "bad_geopoint": _(
+        "Row %(row)s, column %(column)s: the answer is not a GPS point (latitude, longitude)."
+    ),
+    "bad_yes_no": _("Row %(row)s, column %(column)s: the answer %(code)s is neither yes nor no."),
+}
+
+
+def _error(code: str, row: int, column: str, **params) -> RowError:
+    message = MESSAGES[code] % {"row": row, "column": column, **params}
+    return RowError(row=row, column=column, message=message, code=code)
+
+
+class _Rows:
+    """Reads the mapped answers of one submission (or one repeat entry), collecting errors."""
+
+    def __init__(self, form: FormView, mapping: dict, errors: list[RowError]):
+        self.form = form
+        self.mapping = mapping
+        self.errors = errors
+
+    def question(self, target: str) -> Question | None:
+        spec = self.mapping.get(target) or {}
+        return self.form.find(spec.get("question", "")) if isinstance(spec, dict) else None
+
+    def raw(self, source, target: str) -> tuple[Any, str, Question | None]:
+        question = self.question(target)
+        if question is None or question.path not in source.values:
+            return None, "", question
+        path = question.path
+        return source.values[path], source.columns.get(path, path), question
+
+    def text(self, source, target: str) -> str:
+        value, _column, _q = self.raw(source, target)
+        if value is None:
+            return ""
+        if isinstance(value, float) and value.is_integer():
+            value = int(value)  # a phone number read from XLSX as a number
+        return str(value).strip()
+
+    def code(self, source, target: str, row: int, value=None, column="") -> str | None:
+        """The code an answer is mapped to; None after an error, "" for no value."""
+        if value is None:
+            value, column, question = self.raw(source, target)
+        else:
+            question = self.question(target)
+        if value is None or question is None:
+            return ""
+        answer = self._choice(question, value)
+        if answer is None:
+            self.errors.append(_error("unknown_choice", row, column, code=_quote(value)))
+            return None
+        choices = (self.mapping.get(target) or {}).get("choices")
+        if not choices:
+            return answer
+        if answer not in choices:
+            self.errors.append(_error("unmapped_choice", row, column, code=_quote(answer)))
+            return None
+        code = choices[answer]
+        if isinstance(code, list | tuple):
+            code = code[0] if code else ""
+        return str(code or "")
+
+    @staticmethod
+    def _choice(question: Question, value) -> str | None:
+        """The choice name of an answer (an export with labels gives a label), None if the
+        question lists its choices and this is none of them."""
+        if isinstance(value, float) and value.is_integer():
+            value = int(value)
+        answer = str(value).strip()
+        if not question.choices or answer in question.choices:
+            return answer
+        wanted = _norm(answer)
+        for name, labels in question.choices.items():
+            if any(_norm(label) == wanted for label in labels.values()):
+                return name
+        return None
+
+    def date(self, source, target: str, row: int) -> dt.date | None | bool:
+        value, column, _q = self.raw(source, target)
+        if value is None:
+            return None
+        try:
+            return parse_date(value)
+        except (ValueError, TypeError, OverflowError):
+            self.errors.append(_error("bad_date", row, column, value=_quote(value)))
+            return False
+
+    def integer(self, source, target: str, row: int) -> int | None | bool:
+        value, column, _q = self.raw(source, target)
+        if value is None:
+            return None
+        try:
+            number = float(str(value).strip().replace(",", "."))
+            if not number.is_integer():
+                raise ValueError
+            return int(number)
+        except (ValueError, OverflowError):
+            self.errors.append(_error("bad_number", row, column))
+            return False
+
+
+def to_incidents(definition, mapping: dict, submissions) -> tuple[list[IncidentIn], list[RowError]]:
+    """`IncidentIn`s of the submissions (a ReadResult or a list of Submission) through the
+    mapping, and the row-level errors; a row with an error is not among the rows."""
+    form = form_view(definition)
+    if isinstance(submissions, ReadResult):
+        submissions = submissions.submissions
+    rows: list[IncidentIn] = []
+    errors: list[RowError] = []
+    for submission in submissions:
+        found: list[RowError] = []
+        incident = _incident(_Rows(form, mapping, found), submission)
+        errors.extend(found)
+        if not found:
+            rows.append(incident)
+    return rows, errors
+
+
+def _incident(reader: _Rows, submission: Submission) -> IncidentIn:
+    row = submission.row
+    incident = IncidentIn(
+        key=submission.key, row=row, version=submission.version, replaces=submission.replaces
+    )
+    values, columns = incident.values, incident.columns
+
+    def note(name: str, target: str | None = None):
+        question = reader.question(target or name)
+        if question is not None:
+            columns[name] = submission.columns.get(question.path, question.path)
+
+    for name in INCIDENT_DATES:
+        day = reader.date(submission, name, row)
+        if day:
+            values[name] = day
+        note(name)
+    for name in INCIDENT_TEXT:
+        text = reader.text(submission, name)
+        if text:
+            values[name] = text
+        note(name)
+    for name in INCIDENT_CODES:
+        code = reader.code(submission, name, row)
+        if code:
+            values[name] = code
+        note(name)
+    classification = reader.integer(submission, "classification", row)
+    if classification:
+        values["classification"] = classification
+    note("classification")
+    _area(reader, submission, values, columns)
+    _coordinates(reader, submission, values, columns)
+    incident.persons = _persons(reader, submission, columns)
+    return incident
+
+
+def _area(reader: _Rows, submission: Submission, values: dict, columns: dict) -> None:
+    """The finest answered area question's P-code (the longest code)."""
+    targets = [t for t in reader.mapping if t == "area" or t.startswith(("area.", "area_"))]
+    spec = reader.mapping.get("area") or {}
+    extra = [q for q in spec.get("questions", ()) if q] if isinstance(spec, dict) else []
+    found = []
+    for target in targets:
+        code = reader.code(submission, target, submission.row)
+        if code:
+            question = reader.question(target)
+            found.append((code, submission.columns.get(question.path, question.path)))
+    for ref in extra:
+        question = reader.form.find(ref)
+        if question is not None and question.path in submission.values:
+            value = submission.values[question.path]
+            column = submission.columns.get(question.path, question.path)
+            answer = reader._choice(question, value)
+            if answer is None:
+                reader.errors.append(
+                    _error("unknown_choice", submission.row, column, code=_quote(value))
+                )
+            else:
+                found.append((answer, column))
+    if found:
+        code, column = max(found, key=lambda item: len(item[0]))
+        values["area"] = code
+        columns["area"] = column
+    elif targets:
+        question = reader.question(targets[0])
+        if question is not None:
+            columns["area"] = submission.columns.get(question.path, question.path)
+
+
+def _coordinates(reader: _Rows, submission: Submission, values: dict, columns: dict) -> None:
+    value, column, _q = reader.raw(submission, "coordinates")
+    if value is not None:
+        parts = str(value).replace(",", " ").split()
+        try:
+            latitude, longitude = float(parts[0]), float(parts[1])
+            if not (-90 <= latitude <= 90 and -180 <= longitude <= 180):
+                raise ValueError
+        except (ValueError, IndexError):
+            reader.errors.append(_error("bad_geopoint", submission.row, column))
+            return
+        values["latitude"], values["longitude"] = latitude, longitude
+        columns["latitude"] = columns["longitude"] = column
+        return
+    for name in ("latitude", "longitude"):
+        value, column, _q = reader.raw(submission, name)
+        if value is None:
+            continue
+        try:
+            values[name] = float(str(value).replace(",", "."))
+        except ValueError:
+            reader.errors.append(_error("bad_geopoint", submission.row, column))
+        columns[name] = column
+
+
+def _person_targets(mapping: dict) -> list[str]:
+    return [t for t in mapping if t.startswith("persons.") and t != "persons.repeat"]
+
+
+def _persons(reader: _Rows, submission: Submission, columns: dict) -> list[PersonIn]:
+    targets = _person_targets(reader.mapping)
+    if not targets:
+        return []
+    repeat = ""
+    spec = reader.mapping.get("persons.repeat") or {}
+    if isinstance(spec, dict) and spec.get("question"):
+        repeat = str(spec["question"]).strip("/")
+        known = {r for r in reader.form.repeats if r == repeat or r.endswith("/" + repeat)}
+        repeat = next(iter(known), repeat)
+    if not repeat:
+        inside = [q.repeat for t in targets if (q := reader.question(t)) is not None and q.repeat]
+        repeat = inside[0] if inside else ""
+    sources = submission.repeats.get(repeat, []) if repeat else [submission]
+    persons = []
+    for entry in sources:
+        person = _person(reader, entry, submission.row if not repeat else entry.row)
+        if person is None:
+            continue
+        for target in targets:
+            question = reader.question(target)
+            if question is not None and question.path in entry.columns:
+                field = target.removeprefix("persons.")
+                columns[f"persons.{len(persons)}.{field}"] = entry.columns[question.path]
+        persons.append(person)
+    return persons
+
+
+def _person(reader: _Rows, entry, row: int) -> PersonIn | None:
+    """A person from one repeat entry (or the submission), None when nothing is answered."""
+    answered = any(
+        (q := reader.question(t)) is not None and q.path in entry.values
+        for t in _person_targets(reader.mapping)
+    )
+    if not answered:
+        return None
+    person = PersonIn(role="victim")
+    for name in PERSON_CODES:
+        code = reader.code(entry, f"persons.{name}", row)
+        if code:
+            setattr(person, name, code)
+    for name in PERSON_TEXT:
+        text = reader.text(entry, f"persons.{name}")
+        if text:
+            setattr(person, name, text)
+    age = reader.integer(entry, "persons.age", row)
+    if age is not False and age is not None:
+        person.age = age
+    for target in reader.mapping:
+        if target.startswith(("persons.consent.", "persons.consents.")):
+            scope = target.split(".", 2)[2]
+            given = _yes_no(reader, entry, target, row)
+            if given is not None:
+                person.consents[scope] = given
+    person.needs = _needs(reader, entry, row)
+    return person
+
+
+def _yes_no(reader: _Rows, entry, target: str, row: int) -> bool | None:
+    value, column, _q = reader.raw(entry, target)
+    if value is None:
+        return None
+    code = reader.code(entry, target, row)
+    if code is None or code == "":
+        return None
+    if code.strip().casefold() in YES or code is True:
+        return True
+    if code.strip().casefold() in NO:
+        return False
+    reader.errors.append(_error("bad_yes_no", row, column, code=_quote(code)))
+    return None
+
+
+def _needs(reader: _Rows, entry, row: int) -> list[str]:
+    value, column, question = reader.raw(entry, "persons.needs")
+    if value is None or question is None:
+        return []
+    needs = []
+    for answer in str(value).split():
+        code = reader.code(entry, "persons.needs", row, value=answer, column=column)
+        if code and code not in needs:
+            needs.append(code)
+    return needs
