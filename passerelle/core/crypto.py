@@ -123,6 +123,20 @@ def blind_index(value: str, context: str) -> str:
     return mac.hexdigest()
 
 
+@lru_cache(maxsize=4)
+def _digest_key(text: str) -> bytes:
+    return _derive(parse_master_key(text), b"passerelle content digest v1")
+
+
+def keyed_digest(data: bytes, context: str) -> str:
+    """A keyed HMAC-SHA256 of `data` (a canonical form of some content), under a key derived
+    from the master key for digests only: equal content gives an equal digest, and nobody
+    without the key can test a guess of identities against it (unlike a plain hash)."""
+    load_keys()  # the same error as everywhere when no key is configured
+    mac = hmac.new(_digest_key(settings.FIELD_KEY), context.encode() + b"\x00" + data, "sha256")
+    return mac.hexdigest()
+
+
 CANARY_PLAINTEXT = "passerelle-key-canary"
 CANARY_CONTEXT = "core.KeyCanary"
 

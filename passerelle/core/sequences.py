@@ -45,6 +45,26 @@ def next_value(name: str, *, seed: Callable[[], int] | None = None) -> int:
         return Counter.objects.filter(name=name).values_list("value", flat=True).get()
 
 
+def reserve(name: str, count: int, *, seed: Callable[[], int] | None = None) -> range:
+    """`count` consecutive values of counter `name` at once (for bulk writers), with the
+    guarantees of `next_value`: one UPDATE (value = value + count), the row locked to the end
+    of the caller's transaction, the numbers given back if it rolls back."""
+    if count <= 0:
+        return range(0)
+    with transaction.atomic():
+        audit._lock_for_append()  # the lock order of next_value (see there)
+        if not Counter.objects.filter(name=name).update(value=models.F("value") + count):
+            start = seed() if seed else 0
+            try:
+                with transaction.atomic():  # savepoint: a concurrent creator may win
+                    Counter.objects.create(name=name, value=start + count)
+                return range(start + 1, start + count + 1)
+            except IntegrityError:
+                Counter.objects.filter(name=name).update(value=models.F("value") + count)
+        last = Counter.objects.filter(name=name).values_list("value", flat=True).get()
+        return range(last - count + 1, last + 1)
+
+
 def advance(name: str, *, to_at_least: int) -> None:
     """Make sure counter `name` never hands out `to_at_least` or a lower value again
     (for loaders that number records themselves)."""
@@ -96,3 +116,36 @@ def next_reference(
             reference = f"{prefix}{next_value(name, seed=seed):0{width}d}"
             if not taken(reference):
                 return reference
+
+
+def reserve_references(
+    *,
+    prefix: str,
+    width: int,
+    model: type[models.Model],
+    count: int,
+    field: str = "reference",
+) -> list[str]:
+    """`count` new references under `prefix`, none used by a stored row (those taken are
+    skipped, as `next_reference` does): for bulk writers, one reservation per block."""
+    name = counter_name(model, prefix)
+    manager = model._base_manager
+
+    def seed() -> int:
+        with unscoped():
+            return manager.filter(**{f"{field}__startswith": prefix}).count()
+
+    references: list[str] = []
+    with transaction.atomic():
+        while len(references) < count:
+            block = [
+                f"{prefix}{n:0{width}d}" for n in reserve(name, count - len(references), seed=seed)
+            ]
+            taken: set[str] = set()
+            with unscoped():
+                for start in range(0, len(block), 2000):  # bounded IN lists (SQLite)
+                    chunk = block[start : start + 2000]
+                    lookup = manager.filter(**{f"{field}__in": chunk})
+                    taken.update(lookup.values_list(field, flat=True))
+            references.extend(r for r in block if r not in taken)
+    return references
