@@ -134,6 +134,9 @@ INSTALLED_APPS = [
     "passerelle.context",
     "passerelle.api",
     "passerelle.demo",
+    "rest_framework",  # the REST API (passerelle/api, docs/api.md)
+    "drf_spectacular",  # its OpenAPI 3 schema
+    "drf_spectacular_sidecar",  # Swagger UI served from local files (no CDN)
 ]
 
 MIDDLEWARE = [
@@ -310,6 +313,40 @@ CONTENT_SECURITY_POLICY = {
         "form-action": ["'self'"],
     }
 }
+
+# The REST API (docs/api.md): token authentication, the policy's permission class, problem
+# details (RFC 9457) for every error, one page size.
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "passerelle.api.authentication.TokenAuthentication",
+        "passerelle.api.authentication.SessionAuthentication",
+    ],
+    "DEFAULT_PERMISSION_CLASSES": ["passerelle.api.permissions.PolicyPermission"],
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_PAGINATION_CLASS": "passerelle.api.pagination.PageNumberPagination",
+    "PAGE_SIZE": 50,
+    "DEFAULT_THROTTLE_CLASSES": ["rest_framework.throttling.UserRateThrottle"],
+    "DEFAULT_THROTTLE_RATES": {
+        "user": os.environ.get("PASSERELLE_API_RATE", "3600/hour"),
+    },
+    "EXCEPTION_HANDLER": "passerelle.api.problems.exception_handler",
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
+    "TEST_REQUEST_DEFAULT_FORMAT": "json",
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Passerelle API",
+    "DESCRIPTION": "Protection information, read and written through the same policy and "
+    "services as the pages. See docs/api.md.",
+    "VERSION": "1",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "COMPONENT_SPLIT_REQUEST": True,
+}
+API_TOKEN_DAYS = 90  # a new token's default lifetime; at most API_TOKEN_MAX_DAYS
+API_TOKEN_MAX_DAYS = 365
 
 # Two-factor authentication (django-otp): required of level-3/4 roles and system admins.
 OTP_TOTP_ISSUER = "Passerelle"

@@ -17,6 +17,8 @@ urlpatterns = [
     path("requests/", include("passerelle.inforequests.urls")),
     path("coordination/", include("passerelle.coordination.urls")),
     path("context/", include("passerelle.context.urls")),
+    path("api/", include("passerelle.api.urls")),
+    path("accounts/api-tokens/", include("passerelle.api.token_urls")),
     path("i18n/setlang/", set_language, name="set_language"),
     path("admin/", admin_site.urls),
 ]

@@ -77,13 +77,31 @@ def organisations(user, action: str | None = None) -> list:
 
 
 def _org_level(user, org_id: int, action: str | None) -> int:
-    """Highest role level the user holds in an organisation with the action; -1 if none."""
+    """Highest role level the user holds in an organisation with the action; -1 if none
+    (never above the `ceiling` of the user's authentication)."""
     levels = [
         ROLES[m.role].level
         for m in memberships(user)
         if m.organisation_id == org_id and (action is None or action in ROLES[m.role].actions)
     ]
-    return max(levels, default=-1)
+    return min(max(levels, default=-1), ceiling(user))
+
+
+UNVERIFIED_CEILING = 2
+
+
+def ceiling(user) -> int:
+    """The highest level the user's authentication lets them hold: level 3-4 data only with a
+    second factor. A user object that says whether it was verified with two factors
+    (django-otp's `is_verified()`, set on a session's user by its middleware and on an API
+    token's user by `api.authentication`) and says no holds level 2 at most; one that says
+    nothing (a service, a command, a task) is not limited. The pages never reach this with an
+    unverified user who needs two factors (`TwoFactorRequiredMiddleware` asks for a code
+    first), so the limit only ever bites on the API (docs/api.md)."""
+    verified = getattr(user, "is_verified", None)
+    if verified is None or verified():
+        return 4
+    return UNVERIFIED_CEILING
 
 
 # --------------------------------------------------------------------------- organisations

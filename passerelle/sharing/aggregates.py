@@ -24,13 +24,14 @@ from django.db.models.functions import TruncMonth
 from django.utils.translation import gettext_lazy as _
 
 from passerelle import policy
+from passerelle.core import audit
 from passerelle.geography.models import Area
 from passerelle.incidents.models import DataCategory, Sex, VictimCount
 from passerelle.vocabularies.models import Term
 
 from .disclosure_control import Coarsening, ProtectedTable, consistent, protect, widen
 
-__all__ = ["AggregateResult", "build", "tabulate", "widen"]
+__all__ = ["AggregateResult", "build", "record_read", "tabulate", "widen"]
 
 MAX_SUPPRESSED_SHARE = 0.3
 PERIODS = ("month", "quarter", "year")
@@ -261,3 +262,42 @@ def _owners(queryset) -> list:
     from passerelle.accounts.models import Organisation
 
     return list(Organisation.objects.filter(pk__in=queryset.values("owner_id")).order_by("acronym"))
+
+
+def record_read(user, result: AggregateResult, asked: dict, *, exported: bool = False) -> None:
+    """Audit a table shown (the page, the API) or exported (CSV): in the asker's log, and in
+    the log of each partner whose records were counted, with who asked."""
+    action = "aggregate.export" if exported else "aggregate.view"
+    audit.record(
+        user,
+        action,
+        organisation=(policy.organisations(user, "aggregate.view") or [None])[0],
+        level=1,
+        detail={
+            "purpose": asked["purpose"],
+            "rows": asked["rows"],
+            "columns": asked["columns"],
+            "k": result.k,
+            "suppressed": result.table.primary_count + result.table.complementary_count,
+            "protocols": [p.reference for p in result.protocols],
+        },
+    )
+    # partners' records counted: each owner's log records the table and who asked
+    mine = {o.pk for o in policy.organisations(user)}
+    for owner in result.owners:
+        if owner.pk in mine:
+            continue
+        audit.record(
+            user,
+            action,
+            organisation=owner,
+            level=1,
+            detail={
+                "purpose": asked["purpose"],
+                "rows": asked["rows"],
+                "columns": asked["columns"],
+                "k": result.k,
+                "for": sorted(o.acronym for o in policy.organisations(user)),
+                "protocols": [p.reference for p in result.protocols],
+            },
+        )

@@ -471,39 +471,7 @@ def aggregate_table(request):
             form.add_error("purpose", refused.reason)
             return render(request, "sharing/aggregates.html", {"form": form}, status=403)
         as_csv = request.GET.get("format") == "csv"
-        audit.record(
-            request.user,
-            "aggregate.export" if as_csv else "aggregate.view",
-            organisation=(policy.organisations(request.user, "aggregate.view") or [None])[0],
-            level=1,
-            detail={
-                "purpose": data["purpose"],
-                "rows": data["rows"],
-                "columns": data["columns"],
-                "k": result.k,
-                "suppressed": result.table.primary_count + result.table.complementary_count,
-                "protocols": [p.reference for p in result.protocols],
-            },
-        )
-        # partners' records counted: each owner's log records the table and who asked
-        mine = {o.pk for o in policy.organisations(request.user)}
-        for owner in result.owners:
-            if owner.pk in mine:
-                continue
-            audit.record(
-                request.user,
-                "aggregate.export" if as_csv else "aggregate.view",
-                organisation=owner,
-                level=1,
-                detail={
-                    "purpose": data["purpose"],
-                    "rows": data["rows"],
-                    "columns": data["columns"],
-                    "k": result.k,
-                    "for": sorted(o.acronym for o in policy.organisations(request.user)),
-                    "protocols": [p.reference for p in result.protocols],
-                },
-            )
+        aggregates.record_read(request.user, result, data, exported=as_csv)
         if as_csv:
             return _aggregate_csv(result)
     return render(request, "sharing/aggregates.html", {"form": form, "result": result})
