@@ -10,3 +10,6 @@ class XlsformsConfig(AppConfig):
 
     def ready(self):
         from . import policy_rules  # noqa: F401  (registers the form versions' family)
+        from .submissions.batch import register
+
+        register()  # the pipeline's reader for source "xlsform" (submission exports)

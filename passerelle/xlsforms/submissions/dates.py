@@ -10,7 +10,8 @@ EXCEL_EPOCH = dt.date(1899, 12, 30)
 FIRST_YEAR, LAST_YEAR = 1900, 2100
 FRENCH_DATE = re.compile(r"^(\d{1,2})[/.\-](\d{1,2})[/.\-](\d{4}|\d{2})$")
 ISO_DATE = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})$")
-SERIAL = re.compile(r"^\d{1,6}(?:[.,]\d+)?$")
+# Excel serials as text: five digits (1927-05-18 to 2173-10-14), so a year or a count is not one
+SERIAL = re.compile(r"^\d{5}(?:[.,]\d+)?$")
 FRENCH_DATETIME = re.compile(r"^(\d{1,2})/(\d{1,2})/(\d{4})[ T](\d{1,2}):(\d{2})(?::(\d{2}))?$")
 
 

@@ -18,6 +18,10 @@ class Question:
     group_labels: list[dict[str, str]] = field(default_factory=list)  # enclosing groups' labels
     ignored: bool = False  # calculate, note, metadata: known columns, never required
 
+    @property
+    def is_select(self) -> bool:
+        return self.type in ("select_one", "select_multiple")
+
 
 @dataclass
 class FormView:

@@ -23,6 +23,7 @@ Rows with an error are left out of the rows (their errors say why).
 from __future__ import annotations
 
 import datetime as dt
+import re
 from typing import Any
 
 from django.utils.translation import gettext_lazy as _
@@ -45,6 +46,7 @@ INCIDENT_CODES = {
 }
 PERSON_TEXT = {"full_name", "father_name", "mother_name", "phone", "address"}
 PERSON_CODES = {"role", "sex", "age_group", "disability", "displacement_status"}
+DATE_LIKE = re.compile(r"^[\d\s/.:TZ+\-]{1,40}$")
 YES = {"yes", "oui", "true", "vrai", "1", "1.0", "y", "o"}
 NO = {"no", "non", "false", "faux", "0", "0.0", "n"}
 
@@ -53,12 +55,20 @@ MESSAGES = {
         "Row %(row)s, column %(column)s: the answer %(code)s is not a choice of this question "
         "in the form."
     ),
+    "unmapped_answer": _(
+        "Row %(row)s, column %(column)s: this answer has no Passerelle value in the mapping "
+        "(the question mapped is not a list of choices): check the mapping."
+    ),
     "unmapped_choice": _(
         "Row %(row)s, column %(column)s: the answer %(code)s has no Passerelle value in the "
         "mapping; complete the mapping."
     ),
     "bad_date": _(
         "Row %(row)s, column %(column)s: %(value)s is not a date (jj/mm/aaaa, aaaa-mm-jj or an "
+        "Excel date)."
+    ),
+    "not_a_date": _(
+        "Row %(row)s, column %(column)s: the answer is not a date (jj/mm/aaaa, aaaa-mm-jj or an "
         "Excel date)."
     ),
     "bad_number": _("Row %(row)s, column %(column)s: the answer is not a whole number."),
@@ -117,7 +127,10 @@ class _Rows:
         if not choices:
             return answer
         if answer not in choices:
-            self.errors.append(_error("unmapped_choice", row, column, code=_quote(answer)))
+            if question.is_select:
+                self.errors.append(_error("unmapped_choice", row, column, code=_quote(answer)))
+            else:  # a text question mapped by mistake: its answer may be a name, never quoted
+                self.errors.append(_error("unmapped_answer", row, column))
             return None
         code = choices[answer]
         if isinstance(code, list | tuple):
@@ -146,7 +159,10 @@ class _Rows:
         try:
             return parse_date(value)
         except (ValueError, TypeError, OverflowError):
-            self.errors.append(_error("bad_date", row, column, value=_quote(value)))
+            if DATE_LIKE.match(str(value)):
+                self.errors.append(_error("bad_date", row, column, value=_quote(value)))
+            else:  # quoted only when it looks like a date: a name mapped by mistake is not
+                self.errors.append(_error("not_a_date", row, column))
             return False
 
     def integer(self, source, target: str, row: int) -> int | None | bool:

@@ -237,6 +237,17 @@ def decode(data: bytes, encoding: str | None = None) -> tuple[str, str, list]:
         return data.decode("latin-1"), "latin-1", notes
 
 
+def _text(data: bytes, encoding: str | None) -> tuple[str, str, list]:
+    """`decode`, without a BOM left in the text, refusing what is not text at all."""
+    text, used, notes = decode(data, encoding)
+    text = text.removeprefix("\ufeff")
+    head = text[:8192]
+    controls = sum(1 for c in head if unicodedata.category(c) == "Cc" and c not in "\t\n\r")
+    if "\x00" in head or controls * 200 > len(head):
+        raise SubmissionsRefused("binary")
+    return text, used, notes
+
+
 def sniff_delimiter(text: str) -> str:
     """`,` `;` or tab: the one most frequent outside quotes in the header line."""
     counts = {",": 0, ";": 0, "\t": 0}
@@ -551,7 +562,11 @@ def read_zip(data: bytes, form: FormView | None, encoding: str | None, notes: li
         with zipfile.ZipFile(io.BytesIO(data)) as archive:
             entries = [e for e in archive.infolist() if e.filename.lower().endswith(".csv")]
             total = sum(e.file_size for e in entries)
-            if not entries or total > spreadsheets.LIMITS.max_uncompressed or len(entries) > 50:
+            inflating = any(
+                e.file_size > MB and e.file_size > 100 * e.compress_size for e in entries
+            )
+            too_large = total > spreadsheets.LIMITS.max_uncompressed or len(entries) > 50
+            if not entries or too_large or inflating:
                 raise SubmissionsRefused(
                     "too_large" if entries else "unreadable", limit=max_bytes() // MB
                 )
@@ -561,7 +576,7 @@ def read_zip(data: bytes, form: FormView | None, encoding: str | None, notes: li
     files.sort(key=lambda f: (f[0].count("-"), len(f[0])))  # the form's own file first
     found, by_key = [], {}
     for position, (name, content) in enumerate(files):
-        text, _used, more = decode(content, encoding)
+        text, _used, more = _text(content, encoding)
         notes.extend(n for n in more if n not in notes)
         if position == 0:
             found, _delimiter = read_csv_text(text, form)
@@ -711,7 +726,7 @@ def read_submissions(
     elif kind == "zip":
         found = read_zip(data, form, encoding, notes)
     elif kind in ("csv", "json"):
-        text, used, notes = decode(data, encoding)
+        text, used, notes = _text(data, encoding)
         if kind == "json":
             found = read_json_text(text, form)
         else:
