@@ -1141,6 +1141,11 @@ def reader_for(source: str) -> Callable:
         ) from None
 
 
+def read_batch(batch: ImportBatch):
+    """(rows, reader errors) of a stored batch, by the reader registered for its source."""
+    return reader_for(batch.source)(batch)
+
+
 # --------------------------------------------------------------------------- background
 
 
@@ -1270,7 +1275,7 @@ def run_batch(batch_id: str) -> dict:
     batch.refresh_from_db()
     actor = batch.created_by
     try:
-        rows, errors = reader_for(batch.source)(batch)
+        rows, errors = read_batch(batch)
         plan = prepare(
             actor,
             organisation=batch.organisation,
