@@ -60,6 +60,8 @@ EXPECTED = {
     "accounts:held": "dashboard.view",
     "geography:list": "area.view",
     "geography:boundaries": "area.view",
+    "geography:upload": "admin.access",
+    "geography:apply": "admin.access",
     "incidents:list": "incident.view",
     "incidents:create": "incident.create",
     "incidents:export_xlsx": "incident.export",

@@ -575,6 +575,18 @@ def load_areas(
     stored version alone, and leaves it blank for new areas). Raises :class:`AreaImportError`
     listing every problem, in which case nothing is written.
     """
+    return _apply(plan_areas(csv_path, names_path=names_path, geojson=geojson, version=version))
+
+
+def plan_areas(
+    csv_path: FilePath | None = None,
+    *,
+    names_path: FilePath | None = None,
+    geojson: Iterable[GeoJSONSource] = (),
+    version: str | None = None,
+) -> dict[str, dict]:
+    """What `load_areas` would write (P-code → fields), every input validated, nothing
+    written; :class:`AreaImportError` lists every problem."""
     errors: list[str] = []
     geojson = list(geojson)
     if version is not None and len(version) > VERSION_MAX_LENGTH:
@@ -609,6 +621,50 @@ def load_areas(
         plan.setdefault(pcode, {}).update(name_fr=name_fr, name_en=name_en)
     for pcode, geometry in geometries.items():
         plan.setdefault(pcode, {})["geometry"] = geometry
+    return plan
+
+
+@dataclass(frozen=True)
+class LevelPreview:
+    level: int
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    geometries: int = 0  # areas of this level receiving a boundary
+
+
+def preview(plan: dict[str, dict]) -> list[LevelPreview]:
+    """Per admin level, what applying `plan` would create, update or leave unchanged (read
+    only: the comparison `_apply` makes, without writing)."""
+    stored = Area.objects.in_bulk(sorted(plan), field_name="pcode")
+    parents = dict(
+        Area.objects.filter(
+            pcode__in={f.get("parent") for f in plan.values()} - {None}
+        ).values_list("pcode", "pk")
+    )
+    counts: dict[int, dict[str, int]] = {}
+    for pcode, fields in plan.items():
+        area = stored.get(pcode)
+        level = fields.get("level", area.level if area is not None else 0)
+        found = counts.setdefault(
+            level, {"created": 0, "updated": 0, "unchanged": 0, "geometries": 0}
+        )
+        found["geometries"] += "geometry" in fields
+        if area is None:
+            found["created"] += 1
+            continue
+        same = True
+        for name, value in fields.items():
+            if name == "parent":
+                same = same and area.parent_id == (parents.get(value) if value else None)
+            else:
+                same = same and getattr(area, name) == value
+        found["updated" if not same else "unchanged"] += 1
+    return [LevelPreview(level, **counts[level]) for level in sorted(counts)]
+
+
+def apply_plan(plan: dict[str, dict]) -> LoadResult:
+    """Write a plan of `plan_areas` (one transaction; parents before children)."""
     return _apply(plan)
 
 
