@@ -910,3 +910,164 @@ INVALID_FORMS = {
     "duplicate_choice": duplicate_choice,
     "not_a_workbook": not_a_workbook,
 }
+
+
+# ---------------------------------------------------------------------------------------------
+# A second held-out form, written AFTER propose_mapping was frozen (commit ef3ed0e) and scored
+# once without changing the proposal: coded question names (A1, B2...) as many real forms
+# have, French-first wording, and distractors that must stay unmapped (the enumerator's name
+# and phone, a date of birth, a region of origin).
+# ---------------------------------------------------------------------------------------------
+
+HELDOUT2_CHOICES = {
+    "typeviol": [
+        ("v01", "Atteinte à la vie (homicide)", "Violation of the right to life (homicide)"),
+        ("v02", "Atteinte à l'intégrité physique (coups et blessures)",
+         "Violation of physical integrity (beatings, injuries)"),
+        ("v03", "Violence sexuelle", "Sexual violence"),
+        ("v04", "Privation de liberté / séquestration", "Deprivation of liberty / confinement"),
+        ("v05", "Vol de bétail et de biens", "Theft of livestock and goods"),
+        ("v06", "Incendie de maisons", "Burning of houses"),
+        ("v07", "Taxation illégale / zakat forcée", "Illegal taxation / forced zakat"),
+        ("v08", "Engin explosif improvisé", "Improvised explosive device"),
+    ],
+    "presume": [
+        ("p1", "Hommes armés non identifiés", "Unidentified armed men"),
+        ("p2", "Forces de défense et de sécurité", "Defence and security forces"),
+        ("p3", "Groupe d'autodéfense", "Self-defence group"),
+        ("p4", "Coupeurs de route", "Highway robbers"),
+        ("p5", "Conjoint / partenaire", "Spouse / partner"),
+    ],
+    "sx": [("1", "Homme", "Man"), ("2", "Femme", "Woman")],
+    "on": [("1", "Oui", "Yes"), ("0", "Non", "No")],
+    "categ_pop": [
+        ("hote", "Population hôte", "Host population"),
+        ("pdi", "PDI", "IDP"),
+        ("rap", "Rapatrié", "Repatriated"),
+        ("ref", "Réfugié", "Refugee"),
+    ],
+    "assistance": [
+        ("1", "Prise en charge médicale", "Medical care"),
+        ("2", "Prise en charge psychosociale", "Psychosocial care"),
+        ("3", "Accompagnement juridique et judiciaire", "Legal and judicial support"),
+        ("4", "Réinsertion socio-économique", "Socio-economic reintegration"),
+        ("5", "Hébergement d'urgence", "Emergency accommodation"),
+        ("6", "Non-vivres (NFI)", "Non-food items"),
+    ],
+}  # fmt: skip
+
+
+def heldout_form_2() -> bytes:
+    fr, en = "label::Francais (fr)", "label::Anglais (en)"
+    survey = [
+        ["type", "name", fr, en, "choice_filter"],
+        ["text", "A1", "Nom de l'enquêteur", "Enumerator's name"],
+        ["text", "A2", "Téléphone de l'enquêteur", "Enumerator's phone"],
+        ["date", "A3", "Date de la collecte", "Collection date"],
+        ["begin_group", "B", "Section B : l'incident", "Section B: the incident"],
+        ["date", "B1", "Date à laquelle l'incident s'est produit", "Date the incident took place"],
+        ["select_one reg", "B2", "Région de l'incident", "Region of the incident"],
+        ["select_one cer", "B3", "Cercle de l'incident", "Cercle of the incident", "reg=${B2}"],
+        ["text", "B4", "Village ou quartier", "Village or neighbourhood"],
+        ["select_one typeviol", "B5", "Nature de la violation", "Nature of the violation"],
+        ["select_one presume", "B6", "Auteurs présumés", "Presumed authors"],
+        ["text", "B7", "Racontez brièvement les faits", "Briefly describe what happened"],
+        ["end_group", "B"],
+        ["begin_repeat", "C", "Section C : personnes victimes", "Section C: victims"],
+        ["text", "C1", "Prénom et nom", "First name and surname"],
+        ["select_one sx", "C2", "Sexe", "Sex"],
+        ["integer", "C3", "Âge (années révolues)", "Age (completed years)"],
+        ["date", "C4", "Date de naissance", "Date of birth"],
+        ["select_one reg", "C5", "Région d'origine", "Region of origin"],
+        ["select_one categ_pop", "C6", "Catégorie de population", "Population category"],
+        [
+            "select_one on",
+            "C7",
+            "A-t-elle donné son accord pour être orientée ?",
+            "Did they agree to be referred?",
+        ],
+        ["select_multiple assistance", "C8", "Assistance souhaitée", "Assistance wanted"],
+        ["end_repeat", "C"],
+    ]
+    choices = [["list_name", "name", fr, en, "reg"]]
+    for list_name, rows in HELDOUT2_CHOICES.items():
+        for name, label_fr, label_en in rows:
+            choices.append([list_name, name, label_fr, label_en])
+    areas = mali_areas()
+    numbers = {a["pcode"]: str(i) for i, a in enumerate(a for a in areas if a["level"] == 1)}
+    for area in areas:
+        if area["level"] == 1:
+            choices.append(["reg", numbers[area["pcode"]], area["name_fr"], area["name_en"]])
+        else:
+            choices.append(
+                [
+                    "cer",
+                    area["pcode"].lower(),
+                    "Cercle de " + area["name_fr"],
+                    "Cercle of " + area["name_en"],
+                    numbers[area["parent"]],
+                ]
+            )
+    settings = [["form_title", "form_id", "version"], ["Incidents CP", "cp_incidents_2", "1"]]
+    return workbook({"survey": survey, "choices": choices, "settings": settings})
+
+
+def heldout2_area_truth() -> dict[str, dict[str, str]]:
+    areas = mali_areas()
+    regions = [a for a in areas if a["level"] == 1]
+    return {
+        "B2": {str(i): a["pcode"] for i, a in enumerate(regions)},
+        "B3": {a["pcode"].lower(): a["pcode"] for a in areas if a["level"] == 2},
+    }
+
+
+HELDOUT2_TRUTH = {
+    "reported_on": {"question": "A3"},
+    "occurred_on": {"question": "B1"},
+    "area": {"question": "B3"},
+    "exact_location": {"question": "B4"},
+    "category": {
+        "question": "B5",
+        "choices": {
+            "v01": ("pm.attacks_on_civilians", "hr.010103020000"),
+            "v02": ("pm.attacks_on_civilians", "pm.torture_cidt", "hr.020101000000"),
+            "v03": ("pm.gbv", "crsv.rape", "hr.020111010000"),
+            "v04": ("pm.abduction_detention", "hr.030102000000"),
+            "v05": ("pm.property", "hr.130101000000"),
+            "v06": ("pm.property", "hr.130103000000"),
+            "v07": ("pm.property", "hr.130104000000"),
+            "v08": "pm.explosive_ordnance",
+        },
+    },
+    "perpetrator": {
+        "question": "B6",
+        "choices": {
+            "p1": ("non_state_armed_group", "unknown"),
+            "p2": ("national_armed_forces", "national_security_forces"),
+            "p3": "self_defence_militia",
+            "p4": "criminal_group",
+            "p5": "civilian_family",
+        },
+    },
+    "narrative": {"question": "B7"},
+    "persons.repeat": {"question": "C"},
+    "persons.full_name": {"question": "C1"},
+    "persons.sex": {"question": "C2", "choices": {"1": "m", "2": "f"}},
+    "persons.age": {"question": "C3"},
+    "persons.displacement_status": {
+        "question": "C6",
+        "choices": {"hote": "resident", "pdi": "idp", "rap": "returnee", "ref": "refugee"},
+    },
+    "persons.consent.referral": {"question": "C7", "choices": {"1": "yes", "0": "no"}},
+    "persons.needs": {
+        "question": "C8",
+        "choices": {
+            "1": "health_medical_service",
+            "2": "psychosocial_service",
+            "3": "legal_assistance_service",
+            "4": "livelihoods_service",
+            "5": "safehouse_service",
+            "6": ("", "other_service"),
+        },
+    },
+}
