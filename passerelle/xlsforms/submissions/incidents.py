@@ -1,23 +1,23 @@
 """Submissions to `IncidentIn` rows through an officer's mapping (see passerelle.imports.rows).
 
-The mapping (saved per form version by `passerelle.xlsforms`) is
-`{target: {"question": path_or_name, "choices": {choice name: code}}}`:
+The mapping's format is `passerelle.xlsforms.mapping`'s (saved per form version):
+`{target: {"question": path_or_name, "choices": {choice name: code}}}` or
+`{target: {"value": code}}` (the same value for every submission). Here:
 
-- incident targets: occurred_on, reported_on, date_precision, area (also `area.<n>` / a
-  list under "questions": the finest answered P-code wins, i.e. the longest), exact_location,
-  coordinates (a geopoint "lat lon alt accuracy"; or latitude / longitude separately),
-  category, sub_type, perpetrator, source_type, source_reliability, narrative,
-  classification;
-- `persons.repeat`: the repeat group whose entries are persons (else the repeat holding the
-  mapped person questions; persons asked outside any repeat make one person);
-  `persons.<field>` for PersonIn's fields (role defaults to "victim"), `persons.consent.<scope>`
-  (an answer mapped to yes / no), `persons.needs` (select_multiple, each choice mapped to a
-  service type).
+- dates (occurred_on, reported_on) are read by `dates.parse_date`; coordinates from a
+  geopoint "lat lon alt accuracy" (or latitude / longitude questions);
+- area: the finest level answered (area.admin3, area.admin2, area.admin1, each choice mapped
+  to a P-code), or "area" (a P-code of any level);
+- persons: the entries of `persons.repeat` (else of the repeat holding the person questions;
+  person questions outside any repeat make one person); role "victim" unless mapped;
+  `persons.consent.<scope>` answers mapped to yes / no become booleans; `persons.needs` (a
+  select_multiple) becomes a list of service types;
+- a choice the mapping leaves out or maps to "" gives no value (the field is left empty);
+  an answer that is NOT a choice of the form's question is an error naming the row, the
+  column and the answer; without "choices" the answer itself is the code.
 
-A choice mapped to "" leaves the field empty; a choice the mapping does not name is an
-error, and an answer that is not a choice of the form is an error naming it. Without
-"choices", the answer itself is the code (cercles named by their P-code, for instance).
-Rows with an error are left out of the rows (their errors say why).
+Rows with an error are left out of the rows (their errors say why); `IncidentIn.columns`
+names, for each field, the column of the file it came from.
 """
 
 from __future__ import annotations
@@ -106,18 +106,36 @@ class _Rows:
     def text(self, source, target: str) -> str:
         value, _column, _q = self.raw(source, target)
         if value is None:
-            return ""
+            return (self.constant(target) or "") if _q is None else ""
         if isinstance(value, float) and value.is_integer():
             value = int(value)  # a phone number read from XLSX as a number
         return str(value).strip()
 
+    def constant(self, target: str):
+        """A target mapped to one value for every submission ({"value": code}), else None."""
+        spec = self.mapping.get(target)
+        if (
+            isinstance(spec, dict)
+            and not spec.get("question")
+            and spec.get("value")
+            not in (
+                None,
+                "",
+            )
+        ):
+            return str(spec["value"])
+        return None
+
     def code(self, source, target: str, row: int, value=None, column="") -> str | None:
-        """The code an answer is mapped to; None after an error, "" for no value."""
+        """The code an answer is mapped to; None after an error, "" for no value (no answer,
+        or a choice the mapping leaves out or maps to "")."""
         if value is None:
             value, column, question = self.raw(source, target)
         else:
             question = self.question(target)
-        if value is None or question is None:
+        if question is None:
+            return self.constant(target) or ""
+        if value is None:
             return ""
         answer = self._choice(question, value)
         if answer is None:
@@ -126,13 +144,7 @@ class _Rows:
         choices = (self.mapping.get(target) or {}).get("choices")
         if not choices:
             return answer
-        if answer not in choices:
-            if question.is_select:
-                self.errors.append(_error("unmapped_choice", row, column, code=_quote(answer)))
-            else:  # a text question mapped by mistake: its answer may be a name, never quoted
-                self.errors.append(_error("unmapped_answer", row, column))
-            return None
-        code = choices[answer]
+        code = choices.get(answer, "")
         if isinstance(code, list | tuple):
             code = code[0] if code else ""
         return str(code or "")
@@ -223,47 +235,41 @@ def _incident(reader: _Rows, submission: Submission) -> IncidentIn:
         if code:
             values[name] = code
         note(name)
-    classification = reader.integer(submission, "classification", row)
-    if classification:
-        values["classification"] = classification
     note("classification")
+    classification = reader.code(submission, "classification", row)
+    if classification:
+        try:
+            values["classification"] = int(float(classification))
+        except ValueError:
+            reader.errors.append(_error("bad_number", row, columns.get("classification", "")))
     _area(reader, submission, values, columns)
     _coordinates(reader, submission, values, columns)
     incident.persons = _persons(reader, submission, columns)
     return incident
 
 
+AREA_LEVELS = {"area.admin3": 3, "area.admin2": 2, "area.admin1": 1}
+
+
 def _area(reader: _Rows, submission: Submission, values: dict, columns: dict) -> None:
-    """The finest answered area question's P-code (the longest code)."""
-    targets = [t for t in reader.mapping if t == "area" or t.startswith(("area.", "area_"))]
-    spec = reader.mapping.get("area") or {}
-    extra = [q for q in spec.get("questions", ()) if q] if isinstance(spec, dict) else []
+    """The finest answered area: area.admin3, else admin2, else admin1 (choices mapped to
+    P-codes), or "area" (a P-code of any level); between equals, the longest P-code."""
+    targets = [t for t in reader.mapping if t == "area" or t.startswith("area.")]
     found = []
     for target in targets:
         code = reader.code(submission, target, submission.row)
         if code:
             question = reader.question(target)
-            found.append((code, submission.columns.get(question.path, question.path)))
-    for ref in extra:
-        question = reader.form.find(ref)
-        if question is not None and question.path in submission.values:
-            value = submission.values[question.path]
-            column = submission.columns.get(question.path, question.path)
-            answer = reader._choice(question, value)
-            if answer is None:
-                reader.errors.append(
-                    _error("unknown_choice", submission.row, column, code=_quote(value))
-                )
-            else:
-                found.append((answer, column))
+            column = submission.columns.get(question.path, question.path) if question else ""
+            found.append((AREA_LEVELS.get(target, 0), len(code), code, column))
     if found:
-        code, column = max(found, key=lambda item: len(item[0]))
-        values["area"] = code
-        columns["area"] = column
-    elif targets:
-        question = reader.question(targets[0])
+        _level, _length, values["area"], columns["area"] = max(found)
+        return
+    for target in targets:
+        question = reader.question(target)
         if question is not None:
             columns["area"] = submission.columns.get(question.path, question.path)
+            return
 
 
 def _coordinates(reader: _Rows, submission: Submission, values: dict, columns: dict) -> None:

@@ -303,7 +303,8 @@ class Columns:
         self.loose: dict[str, Col | None] = {}  # None: ambiguous
         if form is not None:
             for question in form.questions.values():
-                self._add_question(question)
+                if question.path.split("/")[0] != "meta":  # instanceID...: metadata
+                    self._add_question(question)
 
     def _put(self, key: str, col: Col, exact: bool) -> None:
         key = _norm(key)
@@ -717,6 +718,8 @@ def read_submissions(
 ) -> ReadResult:
     """Every submission of an export, or SubmissionsRefused for the whole file."""
     check_size(len(data))
+    if not data.strip():
+        raise SubmissionsRefused("empty")
     form = form_view(definition)
     kind = (format or detect_format(data)).lower()
     notes: list = []

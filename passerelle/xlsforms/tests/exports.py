@@ -27,6 +27,8 @@ import zipfile
 
 import openpyxl
 
+from passerelle.core.exports import append
+
 from .forms import TUNING_TRUTH
 
 FORM_ID = "pm_mali_2026"
@@ -274,9 +276,10 @@ def kobo_xlsx(submissions: list[dict]) -> bytes:
         "_incident/gps_altitude",
         "_incident/gps_precision",
     ]
-    main.append([*MAIN, *gps, "_id", "_uuid", "_submission_time", "__version__", "_index"])
+    append(main, [*MAIN, *gps, "_id", "_uuid", "_submission_time", "__version__", "_index"])
     needs = [f"victimes/besoins/{n}" for n in NEEDS]
-    victims.append(
+    append(
+        victims,
         [
             *VICTIM,
             *needs,
@@ -285,7 +288,7 @@ def kobo_xlsx(submissions: list[dict]) -> bytes:
             "_parent_index",
             "_submission__id",
             "_submission__uuid",
-        ]
+        ],
     )
     victim_index = 0
     for index, sub in enumerate(submissions, start=1):
@@ -295,7 +298,8 @@ def kobo_xlsx(submissions: list[dict]) -> bytes:
             sub["values"]["incident/date_incident"]
         )
         point = [float(x) for x in sub["values"]["incident/gps"].split()]
-        main.append(
+        append(
+            main,
             [
                 *values,
                 *point,
@@ -304,12 +308,13 @@ def kobo_xlsx(submissions: list[dict]) -> bytes:
                 _kobo_time(sub["submitted"]),
                 KOBO_VERSION,
                 index,
-            ]
+            ],
         )
         for victim in sub["victimes"]:
             victim_index += 1
             chosen = victim["victimes/besoins"].split()
-            victims.append(
+            append(
+                victims,
                 [
                     *[victim.get(p, "") for p in VICTIM],
                     *[1 if n in chosen else 0 for n in NEEDS],
@@ -318,7 +323,7 @@ def kobo_xlsx(submissions: list[dict]) -> bytes:
                     index,
                     1000 + index,
                     sub["uuid"],
-                ]
+                ],
             )
     out = io.BytesIO()
     book.save(out)
