@@ -7,3 +7,6 @@ class PullsConfig(AppConfig):
     label = "pulls"
     verbose_name = _("Pulls from KoboToolbox and ODK Central")
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self):
+        from . import policy_rules  # noqa: F401  (registers the connections' family)
