@@ -1200,7 +1200,7 @@ def batch_progress(batch: ImportBatch) -> dict:
 def start(actor, batch: ImportBatch) -> ImportBatch:
     """Queue the application of a checked batch; `manage.py run_jobs` applies it."""
     rules._require_in(actor, "import.run", batch.organisation)
-    batch = ImportBatch.objects.select_for_update().get(pk=batch.pk)
+    given, batch = batch, ImportBatch.objects.select_for_update().get(pk=batch.pk)
     if batch.status not in (ImportBatch.Status.DRAFT, ImportBatch.Status.VALIDATED):
         raise DomainError(_("This import was already started."), code="started")
     from .tasks import apply_batch
@@ -1211,6 +1211,7 @@ def start(actor, batch: ImportBatch) -> ImportBatch:
     batch.task_id = str(getattr(result, "id", ""))[:64]
     batch.cancel_requested = False
     batch.save(update_fields=["status", "task_id", "cancel_requested", "updated_at"])
+    given.status, given.task_id, given.cancel_requested = batch.status, batch.task_id, False
     audit.record(
         actor,
         "import.start",
@@ -1228,7 +1229,8 @@ def request_cancel(actor, batch: ImportBatch) -> ImportBatch:
     back. Only then is the batch marked — on SQLite that write waits for the import's
     transaction to end, which the file has just asked for."""
     rules._require_in(actor, "import.run", batch.organisation)
-    if batch.status not in (ImportBatch.Status.QUEUED, ImportBatch.Status.RUNNING):
+    status = ImportBatch.objects.filter(pk=batch.pk).values_list("status", flat=True).first()
+    if status not in (ImportBatch.Status.QUEUED, ImportBatch.Status.RUNNING):
         raise DomainError(_("This import is not running."), code="not_running")
     _channel(batch, "cancel").touch()
     return _mark_cancel(actor, batch)
