@@ -79,9 +79,9 @@ MESSAGES = {
 }
 
 
-def _error(code: str, row: int, column: str, **params) -> RowError:
-    message = MESSAGES[code] % {"row": row, "column": column, **params}
-    return RowError(row=row, column=column, message=message, code=code)
+def _error(kind: str, row: int, column: str, **params) -> RowError:
+    message = MESSAGES[kind] % {"row": row, "column": column, **params}
+    return RowError(row=row, column=column, message=message, code=kind)
 
 
 class _Rows:
