@@ -19,6 +19,7 @@ urlpatterns = [
     path("context/", include("passerelle.context.urls")),
     path("api/", include("passerelle.api.urls")),
     path("accounts/api-tokens/", include("passerelle.api.token_urls")),
+    path("pulls/", include("passerelle.pulls.urls")),
     path("i18n/setlang/", set_language, name="set_language"),
     path("admin/", admin_site.urls),
 ]

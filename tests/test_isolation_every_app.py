@@ -49,6 +49,7 @@ from passerelle.incidents.models import Consent, Incident, Person
 from passerelle.incidents.tests.fixtures import logged_in_client
 from passerelle.inforequests.models import Request
 from passerelle.policy.roles import ROLES
+from passerelle.pulls.models import ServerConnection
 from passerelle.referrals.models import Pathway, Referral, Service
 from passerelle.sharing import services as sharing_services
 from passerelle.sharing.models import BreakGlass, Disclosure, Protocol
@@ -82,6 +83,7 @@ KINDS = [
     ("coordination", "risks/<uuid", "risk"),
     ("coordination", "trainings/<uuid", "training"),
     ("accounts", "kept/<uuid", "held"),  # a form kept across an idle timeout: its user's only
+    ("pulls", "<uuid", "connection"),  # a server connection: its organisation's importers
 ]
 MODELS = {
     "incident": Incident,
@@ -103,6 +105,7 @@ MODELS = {
     "risk": EngagementRisk,
     "training": Training,
     "held": HeldSubmission,
+    "connection": ServerConnection,
 }
 # Families every organisation reads (the directory, the service map, protocols, coordination).
 PUBLIC_KINDS = {
@@ -324,6 +327,27 @@ def _collect() -> dict:
     )
     records["held"] = Record(
         kept, incident.owner, author, [(kept_name, frozenset())], readers=frozenset()
+    )
+
+    # A server connection of the author's organisation: its name is its importers', its
+    # credentials no one's (never shown back, not even to them).
+    connection = ServerConnection(
+        organisation=incident.owner,
+        created_by=incident.recorded_by,
+        name="Isolation walk: KoboToolbox of the Tessit team",
+        kind=ServerConnection.Kind.KOBO,
+        base_url="https://kobo.example.org",
+        asset_uid="aIsolationWalk2026",
+    )
+    connection.set_credentials({"token": "isolation-walk-kobo-token-3f9e"})
+    connection.save()
+    readers = _holders(author, "import.run")
+    records["connection"] = Record(
+        connection,
+        incident.owner,
+        author,
+        [(connection.name, readers), ("isolation-walk-kobo-token-3f9e", frozenset())],
+        readers=readers,
     )
 
     everyone = frozenset(ACTORS)

@@ -186,6 +186,11 @@ EXPECTED = {
     "coordination:training_delete": ("coordination.manage", "directory.manage"),
     "context:events": ("area.view", "incident.view"),
     "context:import": ("admin.access", "import.run"),
+    "pulls:list": "import.run",
+    "pulls:create": "import.run",
+    "pulls:detail": "import.run",
+    "pulls:edit": "import.run",
+    "pulls:pull": "import.run",
     "set_language": "__public__",
 }
 
