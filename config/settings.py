@@ -258,6 +258,11 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = 1024 * 1024
 DATA_UPLOAD_MAX_NUMBER_FIELDS = 1000
 DATA_UPLOAD_MAX_NUMBER_FILES = 5
 FILE_UPLOAD_MAX_MEMORY_SIZE = int(2.5 * 1024 * 1024)
+# Submission exports (docs/imports.md "Submission files"): refused on their size before reading.
+XLSFORM_SUBMISSIONS_MAX_BYTES = int(
+    os.environ.get("PASSERELLE_SUBMISSIONS_MAX_BYTES", 20 * 1024 * 1024)
+)
+XLSFORM_SUBMISSIONS_MAX_ROWS = 100_000
 
 LANGUAGE_CODE = "fr"
 LANGUAGES = [("fr", _("French")), ("en", _("English"))]
