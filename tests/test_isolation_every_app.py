@@ -39,6 +39,8 @@ from testkit import rolled_back, walk
 
 from passerelle.accounts.models import Membership, Organisation
 from passerelle.accounts.tests.factories import MembershipFactory, OrganisationFactory, UserFactory
+from passerelle.api import services as api_services
+from passerelle.api.models import ApiToken
 from passerelle.coordination.models import ActionPoint, Body, EngagementRisk, Meeting, Training
 from passerelle.core import held as held_forms
 from passerelle.core.fields import reveal
@@ -83,6 +85,14 @@ KINDS = [
     ("coordination", "risks/<uuid", "risk"),
     ("coordination", "trainings/<uuid", "training"),
     ("accounts", "kept/<uuid", "held"),  # a form kept across an idle timeout: its user's only
+    ("api", "incidents/<uuid", "incident"),  # the REST API reads the same records
+    ("api", "persons/<uuid", "person"),
+    ("api", "consents/<uuid", "consent"),
+    ("api", "disclosures/<uuid", "disclosure"),
+    ("api", "referrals/<uuid", "referral"),
+    ("api", "services/<uuid", "service"),
+    ("api", "requests/<uuid", "request"),
+    ("api_tokens", "<uuid", "apitoken"),  # an API token: its user's only
     ("pulls", "<uuid", "connection"),  # a server connection: its organisation's importers
 ]
 MODELS = {
@@ -105,6 +115,7 @@ MODELS = {
     "risk": EngagementRisk,
     "training": Training,
     "held": HeldSubmission,
+    "apitoken": ApiToken,
     "connection": ServerConnection,
 }
 # Families every organisation reads (the directory, the service map, protocols, coordination).
@@ -348,6 +359,13 @@ def _collect() -> dict:
         author,
         [(connection.name, readers), ("isolation-walk-kobo-token-3f9e", frozenset())],
         readers=readers,
+    )
+
+    # The author's API token: no actor of the walk may revoke it or learn its name.
+    token_name = "Isolation walk: the field laptop in Tessit"  # noqa: S105 (a label)
+    token, _key = api_services.create_token(incident.recorded_by, name=token_name)
+    records["apitoken"] = Record(
+        token, incident.owner, author, [(token_name, frozenset())], readers=frozenset()
     )
 
     everyone = frozenset(ACTORS)

@@ -191,6 +191,29 @@ EXPECTED = {
     "pulls:detail": "import.run",
     "pulls:edit": "import.run",
     "pulls:pull": "import.run",
+    "api:schema": "__public__",
+    "api:docs": "__public__",
+    "api:not_found": "__public__",
+    "api:incidents": ("incident.view", "incident.create"),
+    "api:incident": ("incident.view", "incident.edit"),
+    "api:persons": "person.view",
+    "api:person": "person.view",
+    "api:consents": "person.view",
+    "api:consent": "person.view",
+    "api:disclosures": ("incident.view", "incident.share"),
+    "api:disclosure": "incident.view",
+    "api:referrals": ("referral.create", "referral.respond"),
+    "api:referral": ("referral.create", "referral.respond"),
+    "api:services": "service.view",
+    "api:service": "service.view",
+    "api:requests": "request.view",
+    "api:request": "request.view",
+    "api:areas": "area.view",
+    "api:vocabularies": "dashboard.view",
+    "api:aggregates": "aggregate.view",
+    "api:response_gaps": "aggregate.view",
+    "api_tokens:list": "dashboard.view",
+    "api_tokens:revoke": "dashboard.view",
     "set_language": "__public__",
 }
 
@@ -205,6 +228,9 @@ PLACEHOLDERS = {
         "accounts:held",
         "sharing:notifications",
         "sharing:notifications_read",
+        "api:vocabularies",  # the reference lists every member's client reads
+        "api_tokens:list",  # the user's own tokens
+        "api_tokens:revoke",
     },
 }
 
@@ -249,9 +275,10 @@ def test_views_that_write_do_not_declare_a_read_permission():
 
 def test_public_views_are_the_expected_few():
     public = sorted(r.name for r in APP_ROUTES if r.is_public)
-    assert public == sorted(["accounts:login", "accounts:logout", "core:health", "set_language"]), (
-        public
-    )
+    expected = ["accounts:login", "accounts:logout", "core:health", "set_language"]
+    # the API's schema and docs (no data) and its 404 for paths no view serves
+    expected += ["api:schema", "api:docs", "api:not_found"]
+    assert public == sorted(expected), public
 
 
 def test_admin_exemption_covers_only_the_admin_site():

@@ -35,11 +35,13 @@ class Schema(SpectacularAPIView):
     passerelle_permission = PUBLIC
     authentication_classes = []
     permission_classes = [AllowAny]
+    throttle_classes = []
 
 
 class Docs(SpectacularSwaggerSplitView):
     passerelle_permission = PUBLIC
     authentication_classes = []
     permission_classes = [AllowAny]
+    throttle_classes = []
     template_name = "api/swagger_ui.html"
     url_name = "api:schema"
