@@ -355,3 +355,47 @@ def test_two_pulls_of_one_connection_never_run_at_once(importer, org, form_versi
             services.pull(importer, connection=connection)
         assert raised.value.code == "busy"
         assert server.requests == []
+
+
+# --------------------------------------------------------------------------- addresses
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "http://kobo.example.org",  # credentials in clear
+        "https://127.0.0.1:8443",  # the machine itself
+        "https://10.0.0.5",  # the office network
+        "https://169.254.169.254",  # a cloud metadata service
+        "https://user:secret@kobo.example.org",
+        "ftp://kobo.example.org",
+    ],
+)
+def test_production_pulls_only_from_public_https_servers(url, settings):
+    from passerelle.pulls.clients import check_address
+
+    settings.PRODUCTION = True
+    with pytest.raises(PullError) as raised:
+        check_address(url)
+    assert raised.value.code == "address"
+
+
+def test_a_next_link_to_another_server_is_not_followed(importer, org, form_version):
+    with KoboStandIn(kobo_records(5), page_size=2) as server:
+        connection = make_connection(importer, org, form_version, server)
+        original = server.handle
+
+        def elsewhere(handler, method):  # the first page's `next` names another host
+            server.url, real = "http://attacker.invalid:9", server.url
+            try:
+                original(handler, method)
+            finally:
+                server.url = real
+
+        server.handle = elsewhere
+        before = snapshot()
+        with pytest.raises(PullError) as raised:
+            services.pull(importer, connection=connection)
+        assert raised.value.code == "foreign_link"
+        assert snapshot() == before
+        assert len(server.requests) == 1  # the token never went to the other address
