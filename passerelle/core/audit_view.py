@@ -134,6 +134,9 @@ ACTIONS = {
     "training.delete": gettext_lazy("Training deleted"),
     "training.export": gettext_lazy("Trainings exported"),
     "training.update": gettext_lazy("Training changed"),
+    "xlsform.mapping": gettext_lazy("XLSForm mapping saved"),
+    "xlsform.update": gettext_lazy("XLSForm choices files added"),
+    "xlsform.upload": gettext_lazy("XLSForm uploaded"),
 }
 
 OUTCOMES = {"ok": gettext_lazy("Done"), "refused": gettext_lazy("Refused")}
