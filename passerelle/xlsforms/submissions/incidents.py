@@ -87,14 +87,20 @@ def _error(kind: str, row: int, column: str, **params) -> RowError:
 class _Rows:
     """Reads the mapped answers of one submission (or one repeat entry), collecting errors."""
 
-    def __init__(self, form: FormView, mapping: dict, errors: list[RowError]):
+    def __init__(self, form: FormView, mapping: dict, errors: list[RowError], found=None):
         self.form = form
         self.mapping = mapping
         self.errors = errors
+        self.found: dict[str, Question | None] = {} if found is None else found  # by target
 
     def question(self, target: str) -> Question | None:
-        spec = self.mapping.get(target) or {}
-        return self.form.find(spec.get("question", "")) if isinstance(spec, dict) else None
+        try:
+            return self.found[target]
+        except KeyError:
+            spec = self.mapping.get(target) or {}
+            ref = spec.get("question", "") if isinstance(spec, dict) else ""
+            found = self.found[target] = self.form.find(ref)
+            return found
 
     def raw(self, source, target: str) -> tuple[Any, str, Question | None]:
         question = self.question(target)
@@ -199,9 +205,10 @@ def to_incidents(definition, mapping: dict, submissions) -> tuple[list[IncidentI
         submissions = submissions.submissions
     rows: list[IncidentIn] = []
     errors: list[RowError] = []
+    questions: dict = {}  # target → question, looked up once per call
     for submission in submissions:
         found: list[RowError] = []
-        incident = _incident(_Rows(form, mapping, found), submission)
+        incident = _incident(_Rows(form, mapping, found, questions), submission)
         errors.extend(found)
         if not found:
             rows.append(incident)

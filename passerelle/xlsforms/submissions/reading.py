@@ -495,17 +495,40 @@ def _sheets(data: bytes, limits) -> list[str]:
         book.close()
 
 
+def _sheet_rows(data: bytes, sheet: str, limits):
+    """(header, iterator of the other rows) of a sheet, reading only as many columns as the
+    header names (openpyxl pads every row to the columns asked for)."""
+    first = spreadsheets.read_rows(data, sheet=sheet, limits=limits)
+    try:
+        header = list(next(first, (1, ()))[1])
+    finally:
+        first.close()
+    while header and header[-1] in (None, ""):
+        header.pop()
+    if not header:
+        return [], iter(())
+    narrow = dataclasses.replace(limits, max_columns=len(header))
+    rows = spreadsheets.read_rows(data, sheet=sheet, limits=narrow)
+    next(rows, None)
+    return header, rows
+
+
 def read_xlsx(data: bytes, form: FormView | None):
     """Kobo's XLSX: the first sheet holds one submission per row; each repeat group has its
     own sheet whose rows name their submission (`_submission__uuid`) or their parent row
     (`_parent_table_name`, `_parent_index` → the parent sheet's `_index`)."""
-    limits = dataclasses.replace(spreadsheets.LIMITS, max_columns=2000, max_rows=max_rows() + 1)
+    # Kobo's XLSX of a large form: hundreds of columns, and XML ten times the file's size.
+    limits = dataclasses.replace(
+        spreadsheets.LIMITS,
+        max_columns=2000,
+        max_rows=max_rows() + 1,
+        max_uncompressed=max(spreadsheets.LIMITS.max_uncompressed, 10 * max_bytes()),
+    )
     try:
         names = _sheets(data, limits)
         found, by_key, by_index = [], {}, {}
         for position, sheet in enumerate(names):
-            rows = spreadsheets.read_rows(data, sheet=sheet, limits=limits)
-            header = next(rows, (1, ()))[1]
+            header, rows = _sheet_rows(data, sheet, limits)
             if position == 0:
                 if not header or not any(h not in (None, "") for h in header):
                     raise SubmissionsRefused("no_header")
