@@ -386,7 +386,9 @@ def _needs(reader: _Rows, entry, row: int) -> list[str]:
     if value is None or question is None:
         return []
     needs = []
-    for answer in str(value).split():
+    whole = reader._choice(question, value)  # one choice written as its label, spaces and all
+    answers = [whole] if whole is not None and question.choices else str(value).split()
+    for answer in answers:
         code = reader.code(entry, "persons.needs", row, value=answer, column=column)
         if code and code not in needs:
             needs.append(code)

@@ -50,6 +50,11 @@ REFUSALS = {
         "not questions of the form. Upload the form version the data was collected with, or "
         "export the submissions of this form version only."
     ),
+    "ambiguous_columns": _(
+        "The columns %(columns)s name several questions of the form (the same label or name "
+        'in different groups): export the submissions with "XML values and headers" and '
+        "group names."
+    ),
     "missing_questions": _(
         "This export does not match the form version uploaded: the required questions "
         "%(columns)s have no column in the file."
@@ -249,7 +254,9 @@ def _text(data: bytes, encoding: str | None) -> tuple[str, str, list]:
 
 
 def sniff_delimiter(text: str) -> str:
-    """`,` `;` or tab: the one most frequent outside quotes in the header line."""
+    """`,` `;` or tab: among those found outside quotes in the header line, the one that cuts
+    the first lines into as many cells as the header (a label may hold a comma), then the most
+    frequent in the header."""
     counts = {",": 0, ";": 0, "\t": 0}
     quoted = False
     for char in text[:65536]:
@@ -259,8 +266,20 @@ def sniff_delimiter(text: str) -> str:
             break
         elif char in counts and not quoted:
             counts[char] += 1
-    best = max(counts, key=lambda d: (counts[d], d == ","))
-    return best if counts[best] else ","
+    found = [d for d in counts if counts[d]]
+    if not found:
+        return ","
+    sample = text[:65536]
+
+    def regular(delimiter: str) -> bool:
+        lines = csv.reader(io.StringIO(sample, newline=""), delimiter=delimiter)
+        try:
+            widths = [len(row) for row, _n in zip(lines, range(20), strict=False) if row]
+        except csv.Error:
+            return False
+        return len(set(widths[:-1] or widths)) == 1  # the last line may be cut off
+
+    return max(found, key=lambda d: (regular(d), counts[d], d == ";", d == "\t"))
 
 
 def detect_format(data: bytes) -> str:
@@ -367,6 +386,8 @@ class Columns:
             return Col(header, "meta", folded)
         if not header:
             return Col(header, "meta", "")
+        if key in self.loose:  # a label or name several questions share
+            return Col(header, "ambiguous")
         return Col(header, "unknown")
 
 
@@ -436,6 +457,9 @@ def _check_headers(cols: list[Col], form: FormView | None, *, check_required: bo
         seen.add(header)
     if form is None:
         return
+    ambiguous = [c.header for c in cols if c.kind == "ambiguous"]
+    if ambiguous:
+        raise SubmissionsRefused("ambiguous_columns", columns=_list(ambiguous))
     unknown = [c.header for c in cols if c.kind == "unknown"]
     if unknown:
         raise SubmissionsRefused("unknown_columns", columns=_list(unknown))

@@ -231,3 +231,11 @@ def test_person_questions_outside_a_repeat_make_one_person():
     assert errors == []
     assert [len(r.persons) for r in rows] == [0, 1, 1, 1]
     assert rows[1].persons[0].role == "victim"
+
+
+def test_a_need_written_as_its_label_is_one_choice():
+    document = json.loads(exports.kobo_json(SUBS))
+    document["results"][1]["victimes"][0]["victimes/besoins"] = "Soutien psychosocial"
+    rows, errors = _rows(json.dumps(document).encode())
+    assert errors == []
+    assert rows[1].persons[0].needs == ["psychosocial_service"]

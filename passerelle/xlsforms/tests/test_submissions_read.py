@@ -362,3 +362,25 @@ def test_without_a_form_headers_become_paths():
     [submission] = read_submissions(data).submissions
     assert submission.values == {"grp/q": "1", "grp/sub/r": "2"}
     assert submission.version == dt.datetime(2026, 1, 2, 10, 0, tzinfo=dt.UTC)
+
+
+def test_a_label_several_questions_share_is_refused_with_its_own_reason():
+    from passerelle.xlsforms.submissions import FormView, Question
+
+    twins = FormView(
+        questions={
+            f"{group}/autre": Question(
+                path=f"{group}/autre", name="autre", type="text", labels={"fr": "Autre, préciser"}
+            )
+            for group in ("incident", "suivi")
+        },
+        repeats=set(),
+    )
+    data = "_uuid;Autre, préciser\nk1;x\n".encode()
+    with pytest.raises(SubmissionsRefused) as refused:
+        read_submissions(data, twins)
+    assert refused.value.reason == "ambiguous_columns"
+    assert "XML values and headers" in str(refused.value)
+    ok = b"_uuid;suivi/autre;incident.autre\nk1;x;y\n"
+    [submission] = read_submissions(ok, twins).submissions
+    assert submission.values == {"suivi/autre": "x", "incident/autre": "y"}
