@@ -10,3 +10,6 @@ class ImportsConfig(AppConfig):
 
     def ready(self):
         from . import policy_rules  # noqa: F401  (registers the batches' family)
+        from .spreadsheets import register
+
+        register()  # the reader of source "spreadsheet"

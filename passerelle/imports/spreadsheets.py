@@ -1,0 +1,824 @@
+"""Generic spreadsheets of incidents and persons: the template, the export, the reader.
+
+One format for the three (docs/imports.md, "Spreadsheets"):
+
+- sheet **incidents**: row 1 the column names in the reader's language, row 2 their stable
+  codes (`key`, `occurred_on`, `area`, `category`…, `victims_f_18_59`…), one incident a row
+  from row 3. `key` is the incident's key in the organisation: any text unique in the file for
+  a new incident; an export writes the key an incident was imported under, else its reference.
+- sheet **persons**: the same two header rows; `incident_key` links each person to an
+  incident, the persons of an incident in their order.
+- sheet **lists**: every allowed code (categories, sub-types, areas, age groups…) with its
+  label, for the filler; never read back.
+- a CSV holds the incidents table alone (row of codes, with or without the row of names).
+
+The reader turns a filled file into `IncidentIn` rows for the one import path
+(`pipeline.register_reader("spreadsheet", read_batch)`); each cell it cannot read is a
+`RowError` naming the row and the column. The export writes what the policy lets the reader
+see, through `core.exports`, audited as an incidents export; a column the reader does not see
+on every exported incident is left out, and such a partial file cannot update an incident
+already recorded (it would erase what it leaves out): the reader says so, row by row.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
+
+from django.utils import timezone, translation
+from django.utils.translation import gettext_lazy as _
+
+from passerelle.core import exports
+from passerelle.core.errors import DomainError
+from passerelle.incidents.models import Consent, DatePrecision, Person, Sex
+from passerelle.policy.fields import IDENTITY_FIELDS
+from passerelle.referrals.models import ServiceType
+from passerelle.vocabularies.models import Term
+
+from . import tabular
+from .rows import IncidentIn, PersonIn, RowError
+
+INCIDENTS, PERSONS, LISTS = "incidents", "persons", "lists"
+MAX_ROWS = 20_000  # incidents (and persons) in one file
+HEADER_SCAN = 3  # rows searched for the row of codes
+FIRST_DATA_ROW = 3
+SEPARATOR = ";"
+AGE_GROUPS = ("0_4", "5_11", "12_17", "18_59", "60_plus", "unknown")
+SEXES = ("f", "m", "u")
+
+
+@dataclass(frozen=True)
+class Col:
+    code: str
+    label: object  # lazy
+    width: int = 14
+    list_name: str = ""  # the list of the "lists" sheet its values come from
+    required: bool = False
+
+
+def _victim_label(sex: str, group: str):
+    return _("Victims: %(sex)s, %(group)s") % {
+        "sex": Sex(sex).label,
+        "group": group.replace("_plus", "+").replace("_", "–"),
+    }
+
+
+def incident_columns() -> list[Col]:
+    columns = [
+        Col("key", _("Incident key"), 16, required=True),
+        Col("reference", _("Reference (not read)"), 18),
+        Col("occurred_on", _("Date of the incident"), 14, required=True),
+        Col("date_precision", _("Date precision"), 12, "date_precision"),
+        Col("reported_on", _("Date reported"), 14),
+        Col("area", _("Area (P-code)"), 12, "area", required=True),
+        Col("exact_location", _("Exact location"), 20),
+        Col("latitude", _("Latitude"), 10),
+        Col("longitude", _("Longitude"), 10),
+        Col("category", _("Category"), 26, "category", required=True),
+        Col("sub_type", _("Sub-type"), 26, "sub_type"),
+        Col("perpetrator", _("Perpetrator category"), 20, "perpetrator"),
+        Col("source_type", _("Source type"), 16, "source_type"),
+        Col("source_reliability", _("Source reliability"), 16, "reliability"),
+        Col("narrative", _("Narrative"), 40),
+        Col("classification", _("Classification level"), 10, "classification"),
+    ]
+    for sex in SEXES:
+        for group in AGE_GROUPS:
+            columns.append(Col(f"victims_{sex}_{group}", _victim_label(sex, group), 8))
+    return columns
+
+
+def person_columns() -> list[Col]:
+    return [
+        Col("incident_key", _("Incident key"), 16, required=True),
+        Col("code", _("Person code (not read)"), 12),
+        Col("role", _("Role"), 10, "role", required=True),
+        Col("sex", _("Sex"), 6, "sex"),
+        Col("age", _("Age"), 6),
+        Col("age_group", _("Age group"), 10, "age_group"),
+        Col("disability", _("Disability"), 10, "disability"),
+        Col("displacement_status", _("Displacement status"), 16, "displacement"),
+        Col("full_name", _("Full name"), 20),
+        Col("father_name", _("Father's name"), 18),
+        Col("mother_name", _("Mother's name"), 18),
+        Col("phone", _("Phone"), 14),
+        Col("address", _("Address"), 20),
+        Col("consents_given", _("Consents given (codes separated by ;)"), 24, "consent"),
+        Col("consents_refused", _("Consents refused (codes separated by ;)"), 24, "consent"),
+        Col("needs", _("Needs (service types separated by ;)"), 24, "need"),
+    ]
+
+
+# Columns an update must carry: without them a file would erase what they hold.
+INCIDENT_FULL = (
+    "occurred_on", "date_precision", "reported_on", "area", "exact_location", "latitude",
+    "longitude", "category", "sub_type", "perpetrator", "source_type", "source_reliability",
+    "narrative",
+)  # fmt: skip
+PERSON_FULL = (
+    "role", "sex", "age", "age_group", "disability", "displacement_status", *IDENTITY_FIELDS,
+)  # fmt: skip
+LEVEL3_INCIDENT = ("exact_location", "latitude", "longitude", "source_type", "narrative")
+
+
+# --------------------------------------------------------------------------- lists
+
+
+def lists() -> list[tuple[str, str, str]]:
+    """(list, code, label in the reader's language) of every allowed value."""
+    from passerelle.geography.models import Area
+
+    out: list[tuple[str, str, str]] = []
+    out += [("date_precision", c, str(label)) for c, label in DatePrecision.choices]
+    out += [("classification", str(n), str(n)) for n in (2, 3, 4)]
+    for term in Term.objects.categories().select_related("parent").order_by("parent__code", "code"):
+        out.append(("category", term.code, f"{term.parent.label} — {term.label}"))
+    for term in Term.objects.subtypes().select_related("parent").order_by("parent__code", "code"):
+        out.append(("sub_type", term.code, f"{term.parent.code}: {term.label}"))
+    for vocabulary, name in (
+        (Term.Vocabulary.PERPETRATOR, "perpetrator"),
+        (Term.Vocabulary.SOURCE_TYPE, "source_type"),
+        (Term.Vocabulary.RELIABILITY, "reliability"),
+        (Term.Vocabulary.AGE_GROUP, "age_group"),
+        (Term.Vocabulary.DISPLACEMENT, "displacement"),
+    ):
+        out += [(name, t.code, t.label) for t in Term.objects.of(vocabulary).order_by("code")]
+    for area in Area.objects.filter(level__gte=1).select_related("parent").order_by("pcode"):
+        parent = f" ({area.parent.name})" if area.parent and area.level > 1 else ""
+        out.append(("area", area.pcode, f"{area.name}{parent}"))
+    out += [("sex", c, str(label)) for c, label in Sex.choices]
+    out += [("role", c, str(label)) for c, label in Person.Role.choices]
+    out += [("disability", c, str(label)) for c, label in Person.Disability.choices]
+    out += [("consent", c, str(label)) for c, label in Consent.Scope.choices]
+    out += [("need", c, str(label)) for c, label in ServiceType.choices]
+    return out
+
+
+# --------------------------------------------------------------------------- writing
+
+
+def _header(sheet, columns: list[Col]) -> None:
+    from openpyxl.styles import Font
+    from openpyxl.utils import get_column_letter
+
+    exports.append(sheet, [str(c.label) for c in columns])
+    exports.append(sheet, [c.code for c in columns])
+    for cell in sheet[1]:
+        cell.font = Font(bold=True)
+    for cell in sheet[2]:
+        cell.font = Font(italic=True, color="666666")
+    for index, column in enumerate(columns, start=1):
+        sheet.column_dimensions[get_column_letter(index)].width = column.width
+    sheet.freeze_panes = "B3"
+
+
+def workbook(incidents: list[list] = (), persons: list[list] = (), *, columns=None) -> bytes:
+    """The template (no rows) or an export: the incidents, persons and lists sheets.
+    `columns`: (incident columns, person columns) to write, by default all."""
+    import openpyxl
+
+    incident_cols, person_cols = columns or (incident_columns(), person_columns())
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.title = INCIDENTS
+    _header(sheet, incident_cols)
+    for row in incidents:
+        exports.append(sheet, row)
+    if person_cols:
+        sheet = book.create_sheet(PERSONS)
+        _header(sheet, person_cols)
+        for row in persons:
+            exports.append(sheet, row)
+    sheet = book.create_sheet(LISTS)
+    exports.append(sheet, [str(_("List")), str(_("Code")), str(_("Meaning"))])
+    for line in lists():
+        exports.append(sheet, list(line))
+    sheet.column_dimensions["A"].width = 16
+    sheet.column_dimensions["B"].width = 30
+    sheet.column_dimensions["C"].width = 60
+    return exports.xlsx_bytes(book)
+
+
+def template_bytes() -> bytes:
+    return workbook()
+
+
+def _code(term) -> str:
+    return term.code if term is not None else ""
+
+
+def _plain(value):
+    if value is None:
+        return ""
+    if hasattr(value, "reveal"):
+        value = value.reveal()
+    return value
+
+
+def _consents_and_needs(user, people) -> tuple[dict, dict]:
+    """Person pk → their consents (where the reader sees them) and the service types they
+    need, read through the policy."""
+    from passerelle import policy
+    from passerelle.referrals.models import Need
+
+    shown = [p.pk for p, redacted in people if redacted.shows("consents")]
+    consents: dict[int, list] = {}
+    for consent in policy.scope(user, Consent.objects.filter(person__in=shown), "person.view"):
+        consents.setdefault(consent.person_id, []).append(consent)
+    needs: dict[int, set] = {}
+    pks = [p.pk for p, _redacted in people]
+    for person_id, service_type in policy.scope(
+        user, Need.objects.filter(person__in=pks), "person.view"
+    ).values_list("person_id", "service_type"):
+        needs.setdefault(person_id, set()).add(service_type)
+    return consents, needs
+
+
+def _standing_consents(answers) -> tuple[list[str], list[str]]:
+    latest: dict[str, Consent] = {}
+    for consent in sorted(answers, key=lambda c: c.given_at):
+        latest[consent.scope] = consent
+    given = sorted(s for s, c in latest.items() if c.is_active)
+    refused = sorted(s for s, c in latest.items() if not c.is_active)
+    return given, refused
+
+
+def export_rows(user, incidents: list) -> tuple[list[Col], list[Col], list[list], list[list]]:
+    """The columns and rows of an export, from what `user` sees (policy.redact). A column the
+    user does not see on every incident is left out; persons only when the user sees them on
+    every incident, identities only when every person's identity is visible. Level-3/4
+    reads are audited by `redact`."""
+    from passerelle import policy
+
+    from .models import ImportedSubmission
+
+    keys = dict(
+        ImportedSubmission.objects.filter(incident__in=incidents, replaced_by="")
+        .order_by("written_at")
+        .values_list("incident_id", "key")
+    )
+    records = [policy.redact(user, i) for i in incidents]
+    full = all(r.level >= 3 for r in records)
+    incident_cols = [c for c in incident_columns() if full or c.code not in LEVEL3_INCIDENT]
+    with_persons = bool(records) and all(r.shows("persons") for r in records)
+    people = []
+    if with_persons:
+        for record, incident in zip(records, incidents, strict=True):
+            for person in record.persons.order_by("code"):
+                people.append((incident, person, policy.redact(user, person)))
+    identities = all(all(p.shows(f) for f in IDENTITY_FIELDS) for *_x, p in people)
+    person_cols = (
+        [c for c in person_columns() if identities or c.code not in IDENTITY_FIELDS]
+        if with_persons
+        else []
+    )
+    # victims recorded as persons count in the cells (the import path's rule): a cell never
+    # shows fewer victims than the persons it would have to cover
+    recorded: dict[int, dict] = {}
+    for incident, person, _shown in people:
+        if person.role == Person.Role.VICTIM:
+            cell = (person.sex, person.age_group.code if person.age_group else "unknown")
+            tally = recorded.setdefault(incident.pk, {})
+            tally[cell] = tally.get(cell, 0) + 1
+    incident_rows = []
+    for record, incident in zip(records, incidents, strict=True):
+        counts = {(c.sex, c.age_group.code): c.count for c in record.victim_counts}
+        for cell, number in recorded.get(incident.pk, {}).items():
+            counts[cell] = max(counts.get(cell, 0), number)
+        values = {
+            "key": keys.get(incident.pk, incident.reference),
+            "reference": incident.reference,
+            "occurred_on": record.occurred_on,
+            "date_precision": incident.date_precision,
+            "reported_on": record.reported_on,
+            "area": record.area.pcode if record.area is not None else "",
+            "category": _code(record.category),
+            "sub_type": _code(record.sub_type),
+            "perpetrator": _code(record.perpetrator),
+            "source_reliability": _code(record.source_reliability),
+            "classification": record.classification,
+        }
+        if full:
+            values.update(
+                exact_location=_plain(record.exact_location),
+                latitude=_plain(record.latitude),
+                longitude=_plain(record.longitude),
+                source_type=_code(record.source_type),
+                narrative=_plain(record.narrative),
+            )
+        for sex in SEXES:
+            for group in AGE_GROUPS:
+                values[f"victims_{sex}_{group}"] = counts.get((sex, group)) or ""
+        incident_rows.append([values.get(c.code, "") for c in incident_cols])
+    consents, needs = _consents_and_needs(user, [(p, shown) for _i, p, shown in people])
+    person_rows = []
+    for incident, person, shown in people:
+        given, refused = _standing_consents(consents.get(person.pk, []))
+        values = {
+            "incident_key": keys.get(incident.pk, incident.reference),
+            "code": person.code,
+            "role": person.role,
+            "sex": person.sex,
+            "age": person.age,
+            "age_group": _code(person.age_group),
+            "disability": person.disability,
+            "displacement_status": _code(person.displacement_status),
+            "consents_given": SEPARATOR.join(given),
+            "consents_refused": SEPARATOR.join(refused),
+            "needs": SEPARATOR.join(sorted(needs.get(person.pk, set()))),
+        }
+        if identities:
+            values.update({f: _plain(getattr(shown, f)) or "" for f in IDENTITY_FIELDS})
+        person_rows.append([values.get(c.code, "") for c in person_cols])
+    return incident_cols, person_cols, incident_rows, person_rows
+
+
+# --------------------------------------------------------------------------- reading
+
+
+class _Sheet:
+    """A table of the file: its columns by code, its data rows."""
+
+    def __init__(self, name: str, rows: list[tuple[int, list[str]]], columns: list[Col]):
+        self.name = name
+        known = {}
+        for column in columns:
+            known[tabular.norm(column.code)] = column.code
+            for language in ("en", "fr"):
+                with translation.override(language):
+                    known.setdefault(tabular.norm(str(column.label)), column.code)
+        self.index: dict[str, int] = {}
+        self.unknown: list[str] = []
+        self.duplicated: list[str] = []
+        self.header_row = 0
+        start = 0
+        for position, (number, cells) in enumerate(rows[:HEADER_SCAN]):
+            found = [known.get(tabular.norm(c)) for c in cells]
+            if columns[0].code in found:
+                self.header_row = number
+                start = position + 1
+                for at, (cell, code) in enumerate(zip(cells, found, strict=True)):
+                    if code is None:
+                        if cell:
+                            self.unknown.append(cell)
+                    elif code in self.index:
+                        self.duplicated.append(code)
+                    else:
+                        self.index[code] = at
+                # a row of codes just below a row of names (or the other way round)
+                if position + 1 < len(rows):
+                    below = [known.get(tabular.norm(c)) for c in rows[position + 1][1]]
+                    if columns[0].code in below:
+                        self.header_row = rows[position + 1][0]
+                        self.index = {code: at for at, code in enumerate(below) if code is not None}
+                        start = position + 2
+                break
+        self.rows = rows[start:] if self.header_row else []
+
+    def value(self, cells: list[str], code: str) -> str:
+        at = self.index.get(code)
+        return cells[at].strip() if at is not None and at < len(cells) else ""
+
+    def has(self, code: str) -> bool:
+        return code in self.index
+
+
+def _sheets(data: bytes, filename: str) -> tuple[list, list | None]:
+    """(incident rows, person rows or None) of the upload."""
+    table = tabular.read_table(
+        data, filename=filename, sheet=INCIDENTS, max_rows=MAX_ROWS + HEADER_SCAN
+    )
+    persons = None
+    if table.kind == "xlsx":
+        from passerelle.core import spreadsheets
+
+        if _has_sheet(data, PERSONS):
+            limits = spreadsheets.Limits(max_rows=MAX_ROWS + HEADER_SCAN, max_columns=80)
+            persons = []
+            for number, values in spreadsheets.read_rows(data, sheet=PERSONS, limits=limits):
+                cells = [tabular.cell_text(v) for v in values]
+                if any(cells):
+                    persons.append((number, cells))
+    return table.rows, persons
+
+
+def _has_sheet(data: bytes, name: str) -> bool:
+    import io
+    import zipfile
+
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        try:
+            text = archive.read("xl/workbook.xml")[:200_000].decode("utf-8", "replace")
+        except KeyError:
+            return False
+    return f'name="{name}"' in text
+
+
+def _number(text: str):
+    try:
+        value = Decimal(text.replace(",", ".").replace(" ", ""))
+    except InvalidOperation:
+        return None
+    return value if value.is_finite() else None
+
+
+@dataclass
+class Known:
+    """What the organisation already holds under the file's keys."""
+
+    submissions: dict  # key → ImportedSubmission
+    references: dict  # reference → incident pk, for incidents not imported
+
+
+def known_keys(organisation, keys) -> Known:
+    from passerelle.core.guard import unscoped
+    from passerelle.incidents.models import Incident
+
+    from .models import ImportedSubmission
+
+    keys = sorted(set(keys))
+    subs = {
+        s.key: s for s in ImportedSubmission.objects.filter(organisation=organisation, key__in=keys)
+    }
+    with unscoped():
+        refs = dict(
+            Incident.objects.filter(owner=organisation, reference__in=keys)
+            .exclude(imported_as__organisation=organisation)
+            .values_list("reference", "pk")
+        )
+    return Known(subs, {k: v for k, v in refs.items() if k not in subs})
+
+
+def read(
+    data: bytes,
+    *,
+    filename: str = "",
+    organisation=None,
+    actor=None,
+    version: dt.datetime | None = None,
+) -> tuple[list[IncidentIn], list[RowError]]:
+    """The incidents (with their persons) of a filled template: (rows, errors)."""
+    try:
+        incident_rows, person_rows = _sheets(data, filename)
+    except DomainError as exc:
+        return [], [RowError(0, "", exc.message, code=exc.code)]
+    version = version or timezone.now()
+    errors: list[RowError] = []
+    sheet = _Sheet(INCIDENTS, incident_rows, incident_columns())
+    if not sheet.header_row:
+        return [], [
+            RowError(
+                0,
+                "key",
+                _(
+                    "No row of column codes (key, occurred_on, area, category…) was found at "
+                    "the top of the incidents sheet: start from the template."
+                ),
+                code="no_header",
+            )
+        ]
+    for code in sheet.duplicated:
+        errors.append(
+            RowError(sheet.header_row, code, _("This column appears twice."), "duplicate_column")
+        )
+    for column in incident_columns():
+        if column.required and not sheet.has(column.code):
+            errors.append(
+                RowError(
+                    sheet.header_row,
+                    column.code,
+                    _("The required column %(column)s is missing.") % {"column": column.code},
+                    "missing_column",
+                )
+            )
+    people = None
+    if person_rows is not None:
+        people = _Sheet(PERSONS, person_rows, person_columns())
+        if people.rows and not people.has("incident_key"):
+            errors.append(
+                RowError(
+                    0,
+                    "incident_key",
+                    _(
+                        "The persons sheet has no incident_key column: each person names "
+                        "its incident."
+                    ),
+                    "missing_column",
+                )
+            )
+    if errors:
+        return [], errors
+    if len(sheet.rows) > MAX_ROWS:
+        return [], [
+            RowError(
+                0, "", tabular.MESSAGES["too_many_rows"] % {"limit": MAX_ROWS}, "too_many_rows"
+            )
+        ]
+    incidents: list[IncidentIn] = []
+    by_key: dict[str, IncidentIn] = {}
+    seen: dict[str, int] = {}  # key → first row, rows with errors included
+    for number, cells in sheet.rows:
+        key = sheet.value(cells, "key")
+        if key and key in seen:
+            errors.append(
+                RowError(
+                    number,
+                    "key",
+                    _("The key %(key)s is already used by row %(row)s.")
+                    % {"key": key[:40], "row": seen[key]},
+                    "duplicate",
+                )
+            )
+            continue
+        if key:
+            seen[key] = number
+        row = _incident(sheet, number, cells, errors, version)
+        if row is not None:
+            by_key[row.key] = row
+            incidents.append(row)
+    if people is not None:
+        for number, cells in people.rows:
+            key = people.value(cells, "incident_key")
+            target = by_key.get(key)
+            if target is None and key in seen:
+                _person(people, number, cells, errors)  # its own problems, if any
+                continue
+            if target is None:
+                errors.append(
+                    RowError(
+                        number,
+                        f"{PERSONS}.incident_key",
+                        _("No incident of the incidents sheet has the key %(key)s.")
+                        % {"key": key[:40] or "—"},
+                        "unknown_key",
+                    )
+                )
+                continue
+            person = _person(people, number, cells, errors)
+            if person is not None:
+                target.persons.append(person)
+                index = len(target.persons) - 1
+                for code in people.index:
+                    target.columns[f"persons.{index}.{code}"] = f"{PERSONS} {number}: {code}"
+    if organisation is not None:
+        _check_updates(organisation, incidents, sheet, people, errors, actor)
+    return incidents, errors
+
+
+def _incident(sheet, number, cells, errors, version) -> IncidentIn | None:
+    def value(code):
+        return sheet.value(cells, code)
+
+    def fail(code, message, kind="invalid"):
+        errors.append(RowError(number, code, message, kind))
+
+    before = len(errors)
+    key = value("key")
+    if not key:
+        fail("key", _("Give each incident a key (any text unique in the file)."), "required")
+    elif len(key) > 200:
+        fail("key", _("The key is longer than 200 characters."))
+    values: dict = {}
+    for code in ("occurred_on", "reported_on"):
+        text = value(code)
+        if text:
+            day = tabular.parse_date(text)
+            if day is None:
+                fail(
+                    code,
+                    _("%(value)s is not a date (2024-03-31 or 31/03/2024).") % {"value": text[:20]},
+                )
+            values[code] = day
+        elif sheet.has(code):
+            values[code] = None
+    for code in (
+        "date_precision", "area", "category", "sub_type", "perpetrator", "source_type",
+        "source_reliability", "exact_location", "narrative",
+    ):  # fmt: skip
+        if sheet.has(code):
+            values[code] = value(code)
+    for code in ("latitude", "longitude"):
+        text = value(code)
+        if text:
+            number_value = _number(text)
+            if number_value is None:
+                fail(code, _("Enter a number."))
+            values[code] = number_value
+        elif sheet.has(code):
+            values[code] = None
+    text = value("classification")
+    if text:
+        if text not in ("2", "3", "4"):
+            fail("classification", _("Choose a classification level of 2, 3 or 4."))
+        values["classification"] = text
+    counts: dict = {}
+    for sex in SEXES:
+        for group in AGE_GROUPS:
+            code = f"victims_{sex}_{group}"
+            text = value(code)
+            if not text:
+                continue
+            if not text.isdigit() or len(text) > 6:
+                fail(code, _("Enter a whole number."))
+                continue
+            if int(text):
+                counts[(sex, group)] = int(text)
+    if len(errors) > before:
+        return None
+    columns = {code: code for code in sheet.index}
+    columns["victim_counts"] = "victims_…"
+    return IncidentIn(
+        key=key,
+        row=number,
+        values=values,
+        victim_counts=counts,
+        persons=[],
+        version=version,
+        columns=columns,
+    )
+
+
+def _person(sheet, number, cells, errors) -> PersonIn | None:
+    def value(code):
+        return sheet.value(cells, code)
+
+    def fail(code, message, kind="invalid"):
+        errors.append(RowError(number, f"{PERSONS}.{code}", message, kind))
+
+    before = len(errors)
+    role = value("role")
+    if role not in Person.Role.values:
+        fail("role", _("“%(code)s” is not in the list of allowed values.") % {"code": role[:30]})
+    age = None
+    text = value("age")
+    if text:
+        if not text.isdigit() or int(text) > 130:
+            fail("age", _("Enter a whole number."))
+        else:
+            age = int(text)
+    consents: dict[str, bool] = {}
+    for code, given in (("consents_given", True), ("consents_refused", False)):
+        for scope in filter(None, (s.strip() for s in value(code).split(SEPARATOR))):
+            if scope not in Consent.Scope.values:
+                fail(
+                    code,
+                    _("“%(code)s” is not in the list of allowed values.") % {"code": scope[:40]},
+                )
+            elif scope in consents:
+                fail(code, _("The consent %(code)s is both given and refused.") % {"code": scope})
+            else:
+                consents[scope] = given
+    needs = [n.strip() for n in value("needs").split(SEPARATOR) if n.strip()]
+    for need in needs:
+        if need not in ServiceType.values:
+            fail(
+                "needs", _("“%(code)s” is not in the list of allowed values.") % {"code": need[:40]}
+            )
+    if len(errors) > before:
+        return None
+    return PersonIn(
+        role=role,
+        sex=value("sex") or "u",
+        age=age,
+        age_group=value("age_group"),
+        disability=value("disability") or "unknown",
+        displacement_status=value("displacement_status"),
+        **{f: value(f) for f in IDENTITY_FIELDS},
+        consents=consents,
+        needs=needs,
+    )
+
+
+def _check_updates(organisation, incidents, sheet, people, errors, actor=None) -> None:
+    """A row whose key the organisation already holds updates that incident: the file must
+    then hold every incident column it would otherwise erase. Its persons are rewritten only
+    from a persons sheet holding every person column, identities included, imported by
+    someone who may record identities; otherwise the stored persons are kept as they are
+    (the row's persons are left out: a blank name would erase a name)."""
+    known = known_keys(organisation, [r.key for r in incidents])
+    missing = [c for c in INCIDENT_FULL if not sheet.has(c)]
+    persons_whole = people is not None and all(people.has(c) for c in PERSON_FULL)
+    if actor is not None and persons_whole:
+        from passerelle import policy
+
+        persons_whole = policy.can(actor, "person.view_identity", organisation)
+    for row in incidents:
+        if row.key in known.references:
+            errors.append(
+                RowError(
+                    row.row,
+                    "key",
+                    _(
+                        "The key %(key)s is the reference of an incident of the organisation that "
+                        "you may not change through an import: give a new incident a new key."
+                    )
+                    % {"key": row.key[:40]},
+                    "forbidden",
+                )
+            )
+            continue
+        sub = known.submissions.get(row.key)
+        if sub is None:
+            continue
+        if missing:
+            errors.append(
+                RowError(
+                    row.row,
+                    "key",
+                    _(
+                        "This incident is already recorded: to update it, the file must hold the "
+                        "columns %(columns)s, else their content would be erased. An export made "
+                        "by someone who sees every field of these incidents holds them all."
+                    )
+                    % {"columns": ", ".join(missing)},
+                    "incomplete",
+                )
+            )
+        elif not persons_whole and sub.persons:
+            row.persons = []
+
+
+# --------------------------------------------------------------------------- batches
+
+
+def read_batch(batch):
+    """The pipeline's reader for source "spreadsheet": the batch's file, read."""
+    from .batches import file_bytes
+
+    return read(
+        file_bytes(batch),
+        filename=batch.filename,
+        organisation=batch.organisation,
+        actor=batch.created_by,
+        version=batch.created_at,
+    )
+
+
+def adopt(actor, *, organisation, data: bytes, filename: str = "") -> int:
+    """Before a check: the keys of the file that are references of incidents the actor may
+    edit and that were never imported become their import keys (persons in the order of
+    their codes), so that an exported file, edited and imported again, updates them instead
+    of creating copies. Returns how many were adopted. Called inside the upload's transaction."""
+    from passerelle import policy
+    from passerelle.core.guard import unscoped
+    from passerelle.incidents.models import Incident
+
+    from .models import ImportedSubmission
+
+    rows, _errors = read(data, filename=filename)
+    known = known_keys(organisation, [r.key for r in rows])
+    if not known.references:
+        return 0
+    with unscoped():
+        incidents = list(Incident.objects.filter(pk__in=known.references.values()))
+        persons: dict[int, list[int]] = {}
+        for pk, incident_id in (
+            Person._base_manager.filter(incident__in=incidents)
+            .order_by("code")
+            .values_list("pk", "incident_id")
+        ):
+            persons.setdefault(incident_id, []).append(pk)
+    adopted = [
+        ImportedSubmission(
+            organisation=organisation,
+            key=incident.reference,
+            source_key="spreadsheet",
+            incident=incident,
+            version=None,  # any import of it is newer
+            digest="",
+            persons=persons.get(incident.pk, []),
+        )
+        for incident in incidents
+        if policy.can(actor, "incident.edit", incident)
+    ]
+    ImportedSubmission.objects.bulk_create(adopted, ignore_conflicts=True)
+    return len(adopted)
+
+
+def upload(actor, *, organisation, upload) -> object:
+    """A spreadsheet kept as a draft batch of `organisation` (encrypted), its exported
+    incidents adopted (see `adopt`), ready for the pipeline's check."""
+    from django.db import transaction
+
+    from . import batches
+    from .models import ImportBatch
+
+    content = upload.read()
+    with transaction.atomic():
+        batch = batches.create_batch(
+            actor,
+            organisation=organisation,
+            filename=upload.name,
+            content=content,
+            source=ImportBatch.Source.SPREADSHEET,
+            source_key="spreadsheet",
+        )
+        adopt(actor, organisation=organisation, data=content, filename=upload.name)
+    return batch
+
+
+def register() -> None:
+    from . import pipeline
+
+    pipeline.register_reader("spreadsheet", read_batch)
