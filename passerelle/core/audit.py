@@ -158,7 +158,8 @@ def record(
 
 @dataclass(frozen=True)
 class Entry:
-    """One event of `record_many`: what `record` takes after the actor."""
+    """One event of `record_many`: what `record` takes after the actor. `ref` (model label,
+    public id) may stand for `obj` when the writer holds no model instance."""
 
     action: str
     obj: object = None
@@ -166,6 +167,27 @@ class Entry:
     level: int | None = None
     outcome: str = "ok"
     detail: dict | None = None
+    ref: tuple[str, str] | None = None
+
+
+class _Draft:
+    """An event's values before insertion, as `_canonical` reads them."""
+
+    __slots__ = (
+        "seq",
+        "at",
+        "actor_id",
+        "actor_label",
+        "organisation_id",
+        "action",
+        "object_type",
+        "object_id",
+        "level",
+        "outcome",
+        "detail",
+        "prev_hash",
+        "hash",
+    )
 
 
 def record_many(actor, entries, *, batch_size: int = 2000) -> int:
@@ -174,43 +196,58 @@ def record_many(actor, entries, *, batch_size: int = 2000) -> int:
     writes, event after event, so `verify` checks it the same way. Call it inside the
     transaction that writes the records, so that they and their events commit together.
     Returns how many events were written. Never put personal data in a `detail`."""
+    from . import bulk
+
     if actor is not None and not getattr(actor, "is_authenticated", False):
         actor = None
     keys = load_keys()
     label = actor.get_username() if actor else ""
+    actor_id = actor.pk if actor else None
     written = 0
     with transaction.atomic():
         _lock_for_append()
         last = AuditEvent.objects.order_by("-seq").only("seq", "hash").first()
         seq, prev = (last.seq, last.hash) if last else (0, GENESIS)
         at = timezone.now()
-        pending: list[AuditEvent] = []
+        pending: list[dict] = []
+        details: dict[int, dict] = {}  # one normalised copy per detail object shared by entries
         for entry in entries:
-            object_type, object_id = _object_ref(entry.obj)
+            object_type, object_id = entry.ref or _object_ref(entry.obj)
+            raw = entry.detail or {}
+            detail = details.get(id(raw))
+            if detail is None or detail[0] is not raw:
+                detail = (raw, json.loads(json.dumps(raw, default=str)))
+                details[id(raw)] = detail
             seq += 1
-            event = AuditEvent(
-                seq=seq,
-                at=at,
-                actor=actor,
-                actor_label=label,
-                organisation=entry.organisation,
-                action=entry.action,
-                object_type=object_type,
-                object_id=object_id,
-                level=entry.level,
-                outcome=entry.outcome,
-                detail=json.loads(json.dumps(entry.detail or {}, default=str)),
-                prev_hash=prev,
+            event = _Draft()
+            event.seq, event.at, event.actor_id, event.actor_label = seq, at, actor_id, label
+            event.organisation_id = getattr(entry.organisation, "pk", entry.organisation)
+            event.action, event.object_type, event.object_id = entry.action, object_type, object_id
+            event.level, event.outcome, event.detail = entry.level, entry.outcome, detail[1]
+            event.prev_hash = prev
+            prev = compute_hash(event, keys)
+            pending.append(
+                {
+                    "seq": seq,
+                    "at": at,
+                    "actor_id": actor_id,
+                    "actor_label": label,
+                    "organisation_id": event.organisation_id,
+                    "action": entry.action,
+                    "object_type": object_type,
+                    "object_id": object_id,
+                    "level": entry.level,
+                    "outcome": entry.outcome,
+                    "detail": event.detail,
+                    "prev_hash": event.prev_hash,
+                    "hash": prev,
+                }
             )
-            event.hash = prev = compute_hash(event, keys)
-            pending.append(event)
             if len(pending) >= batch_size:
-                AuditEvent.objects.bulk_create(pending)
-                written += len(pending)
+                written += bulk.insert(AuditEvent, pending, now=at)
                 pending = []
         if pending:
-            AuditEvent.objects.bulk_create(pending)
-            written += len(pending)
+            written += bulk.insert(AuditEvent, pending, now=at)
         if written:
             AuditHead.objects.update_or_create(pk=1, defaults={"seq": seq, "hash": prev})
     return written

@@ -83,10 +83,16 @@ def key_fingerprint() -> str:
     return load_keys().key_id.hex()
 
 
+@lru_cache(maxsize=4)
+def _aead(key: bytes) -> AESGCM:
+    """The cipher object of a key, built once (it holds no per-message state)."""
+    return AESGCM(key)
+
+
 def encrypt(plaintext: str, context: str) -> str:
     keys = load_keys()
     nonce = os.urandom(12)
-    sealed = AESGCM(keys.enc).encrypt(nonce, plaintext.encode("utf-8"), context.encode())
+    sealed = _aead(keys.enc).encrypt(nonce, plaintext.encode("utf-8"), context.encode())
     return PREFIX + base64.urlsafe_b64encode(keys.key_id + nonce + sealed).decode("ascii")
 
 
@@ -102,7 +108,7 @@ def decrypt(token: str, context: str) -> str:
     if key_id != keys.key_id:
         raise DecryptionError("encrypted with another key")
     try:
-        return AESGCM(keys.enc).decrypt(nonce, sealed, context.encode()).decode("utf-8")
+        return _aead(keys.enc).decrypt(nonce, sealed, context.encode()).decode("utf-8")
     except Exception as exc:  # cryptography raises InvalidTag
         raise DecryptionError("ciphertext does not authenticate") from exc
 

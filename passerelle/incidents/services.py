@@ -369,8 +369,11 @@ def reference_prefix(organisation, occurred_on) -> str:
 REFERENCE_WIDTH = 6
 
 
+_ROLES = frozenset(Person.Role.values)
+
+
 def _validate_person(values: dict) -> None:
-    if values.get("role") not in Person.Role.values:
+    if values.get("role") not in _ROLES:
         raise DomainError(
             _("Choose whether the person is a victim, a witness or a source."), field="role"
         )
