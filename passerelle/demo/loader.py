@@ -1,10 +1,11 @@
 """Demonstration data: organisations, one login per role, and ~3000 fictional incidents.
 
-Everything is drawn from one seeded random generator, and every incident, person, consent and
-verification step goes through the incident services, so that the audit chain and the
-encryption of identities are exactly what real use produces. Loading twice adds nothing:
-organisations, users and memberships are matched by acronym or username, and incidents are
-only generated when no demo organisation owns any incident yet.
+Everything is drawn from one seeded random generator. The incidents, persons and consents are
+import rows written through the import path field data takes (`imports.pipeline`), and the
+verification steps and named case workers follow the services' rules in bulk, so that the
+audit chain and the encryption of identities are exactly what real use produces. Loading
+twice adds nothing: organisations, users and memberships are matched by acronym or username,
+and incidents are only generated when no demo organisation owns any incident yet.
 
 All persons, staff names, narratives and non-UN organisations are fictional.
 """
@@ -19,17 +20,25 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from django.contrib.auth.hashers import make_password
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
 from passerelle import policy
 from passerelle.accounts.models import Membership, Organisation, User
-from passerelle.core import crypto
+from passerelle.core import audit, crypto
 from passerelle.core.guard import unscoped
 from passerelle.geography.loader import load_mali
 from passerelle.geography.models import Area
-from passerelle.incidents import services
-from passerelle.incidents.models import Consent, Incident, VerificationStatus
+from passerelle.imports import pipeline
+from passerelle.imports.models import ImportBatch, ImportedSubmission
+from passerelle.imports.rows import IncidentIn, PersonIn
+from passerelle.incidents.models import (
+    VERIFICATION_TRANSITIONS,
+    Consent,
+    Incident,
+    VerificationEvent,
+    VerificationStatus,
+)
 from passerelle.vocabularies.models import Term
 
 from . import clock, names, narratives, otp
@@ -578,18 +587,34 @@ class _Shape:
 # --------------------------------------------------------------------------- incidents
 
 
-class _Generator:
-    def __init__(self, rng: random.Random, orgs, users, result: Result):
+@dataclass
+class Story:
+    """What the story does with a demo incident once it is written (not part of the row)."""
+
+    acronym: str  # the owning organisation
+    framework: str
+    classification: int  # the one the import gives it (the category's default when not drawn)
+    named: bool  # the DRC administrator names the case worker on it
+    path: list[tuple[str, str]]  # verification steps: (status, note)
+
+
+class DemoRows:
+    """The demo's incidents as import rows: `draw(n)` gives the owner's acronym, an `IncidentIn`
+    (codes, dates and text only, as any source gives the import pipeline) and its `Story`.
+
+    Every draw comes from one seeded generator, in the same order as when each record was
+    written by its own service call, so a seed gives the same incidents, persons and consents
+    as before. Reads the vocabularies and the areas once; writes nothing."""
+
+    def __init__(self, rng: random.Random, *, seed: int = SEED):
         self.rng = rng
-        self.orgs = orgs
-        self.users = users
-        self.result = result
+        self.seed = seed
         terms = Term.objects.filter(active=True).select_related("parent")
-        self.terms = {(t.vocabulary, t.code): t for t in terms}
-        self.subtypes: dict[str, list[Term]] = {}
+        self.codes = {(t.vocabulary, t.code) for t in terms}
+        self.subtypes: dict[str, list[str]] = {}
         for t in terms:
             if t.vocabulary == Term.Vocabulary.CATEGORY and t.parent and t.parent.parent_id:
-                self.subtypes.setdefault(t.parent.code, []).append(t)
+                self.subtypes.setdefault(t.parent.code, []).append(t.code)
         areas = {a.pcode: a for a in Area.objects.filter(pcode__startswith="ML")}
         self.cercles: dict[str, list[Area]] = {}
         for area in sorted(areas.values(), key=lambda a: a.pcode):
@@ -599,20 +624,13 @@ class _Generator:
         for pcode, area in areas.items():
             geometry = area.geometry or (area.parent.geometry if area.parent else None)
             self.shapes[pcode] = _Shape(geometry)
-        self.monitors = {acronym: users[f"{self._prefix(acronym)}.monitor"] for acronym in OWNERS}
-        self.verifiers = {
-            acronym: users[f"{self._prefix(acronym)}.verifier"]
-            for acronym in OWNERS
-            if f"{self._prefix(acronym)}.verifier" in users
-        }
         self.months = [(2012 + i // 12, i % 12 + 1) for i in range(36)]
 
-    @staticmethod
-    def _prefix(acronym: str) -> str:
-        return acronym.removeprefix("MINUSMA-").lower()
-
-    def term(self, vocabulary: str, code: str) -> Term:
-        return self.terms[(vocabulary, code)]
+    def code(self, vocabulary: str, code: str) -> str:
+        """`code`, checked against the active vocabulary (a typo here is a bug of the demo)."""
+        if (vocabulary, code) not in self.codes:
+            raise KeyError(f"{vocabulary}: {code}")
+        return code
 
     # -- drawing one incident
 
@@ -705,25 +723,24 @@ class _Generator:
             weights = {"resident": 48, "idp": 45, "returnee": 5, "foreign_national": 2}
         return _weighted(rng, weights)
 
-    def make_incident(self) -> None:
+    def draw(self, number: int) -> tuple[str, IncidentIn, Story]:
+        """The `number`-th incident of the story (numbers from 1), keyed demo-<seed>-<number>."""
         rng = self.rng
         occurred_on = self.draw_date()
         area = self.draw_area()
         region = area.parent.pcode
         acronym = self.draw_owner(region, occurred_on)
         owner = OWNERS[acronym]
-        org = self.orgs[acronym]
-        monitor = self.monitors[acronym]
 
         framework = _weighted(rng, owner.frameworks)
         category_code = f"{framework}.{_weighted(rng, CATEGORY_WEIGHTS[framework])}"
-        category = self.term(Term.Vocabulary.CATEGORY, category_code)
-        sub_type = None
+        self.code(Term.Vocabulary.CATEGORY, category_code)
+        sub_type = ""
         if framework == "mrm" and category_code in self.subtypes and rng.random() < 0.6:
             sub_type = rng.choice(self.subtypes[category_code])
         perpetrator = self.draw_perpetrator(framework, region, occurred_on)
-        source = _weighted(rng, SOURCE_WEIGHTS) if rng.random() < 0.95 else None
-        reliability = _weighted(rng, RELIABILITY_WEIGHTS) if rng.random() < 0.9 else None
+        source = _weighted(rng, SOURCE_WEIGHTS) if rng.random() < 0.95 else ""
+        reliability = _weighted(rng, RELIABILITY_WEIGHTS) if rng.random() < 0.9 else ""
 
         precision = "day" if rng.random() < 0.88 else "month"
         delay = min(int(rng.expovariate(1 / 6)), 90)
@@ -752,15 +769,14 @@ class _Generator:
             "occurred_on": present_occurred,
             "date_precision": precision,
             "reported_on": clock.not_after_today(clock.shift(reported_on)),
-            "area": area,
+            "area": area.pcode,
             "exact_location": narratives.exact_location(rng) if rng.random() < 0.85 else "",
-            "category": category,
+            "category": category_code,
             "sub_type": sub_type,
-            "perpetrator": self.term(Term.Vocabulary.PERPETRATOR, perpetrator),
-            "source_type": self.term(Term.Vocabulary.SOURCE_TYPE, source) if source else None,
-            "source_reliability": (
-                self.term(Term.Vocabulary.RELIABILITY, reliability) if reliability else None
-            ),
+            "perpetrator": self.code(Term.Vocabulary.PERPETRATOR, perpetrator),
+            "source_type": source and self.code(Term.Vocabulary.SOURCE_TYPE, source),
+            "source_reliability": reliability
+            and self.code(Term.Vocabulary.RELIABILITY, reliability),
             "narrative": narratives.narrative(
                 rng, language, category_code, perpetrator, total_victims
             ),
@@ -768,57 +784,34 @@ class _Generator:
         }
         if coordinates is not None:
             values["latitude"], values["longitude"] = coordinates
-        incident = services.record_incident(
-            monitor,
-            organisation=org,
+        row = IncidentIn(
+            key=f"demo-{self.seed}-{number}",
+            row=number,
+            values=values,
             victim_counts={
-                (sex, self.term(Term.Vocabulary.AGE_GROUP, age)): n
+                (sex, self.code(Term.Vocabulary.AGE_GROUP, age)): n
                 for (sex, age), n in victims.items()
             },
-            **values,
         )
-        self.result.incidents += 1
-
-        self.add_persons(incident, monitor, framework, region, occurred_on, victims)
-        # The persons were interviewed, and their consent recorded, the day it was reported.
-        interviewed = min(
-            dt.datetime.combine(incident.reported_on, dt.time(10, 0), tzinfo=dt.UTC),
-            timezone.now(),
-        )
-        with unscoped():
-            Consent.objects.filter(person__incident=incident).update(
-                given_at=interviewed, created_at=interviewed
-            )
-
+        row.persons = self.draw_persons(area, framework, region, occurred_on, victims)
+        if classification is None:  # as the import defaults it
+            classification = 3 if framework in ("gbv", "crsv") else 2
         # Need to know: the DRC administrator names the case worker on survivors' files.
-        if acronym == "DRC" and incident.classification <= 3:
-            chance = 0.4 if framework == "gbv" else 0.15
-            if rng.random() < chance:
-                services.set_need_to_know(
-                    self.users["drc.admin"],
-                    incident,
-                    user=self.users["drc.case_worker"],
-                    named=True,
-                )
-                self.result.named += 1
-
-        verifier = self.verifiers.get(acronym)
+        named = False
+        if acronym == "DRC" and classification <= 3:
+            named = rng.random() < (0.4 if framework == "gbv" else 0.15)
         path = self.draw_status_path(occurred_on)
-        if verifier is not None and incident.classification <= 3:
-            for to_status, note in path:
-                services.change_verification_status(
-                    verifier, incident, to_status=to_status, note=note
-                )
-                self.result.verification_steps += 1
+        return acronym, row, Story(acronym, framework, classification, named, path)
 
-    def add_persons(self, incident, monitor, framework, region, occurred_on, victims) -> None:
+    def draw_persons(self, area, framework, region, occurred_on, victims) -> list[PersonIn]:
         rng = self.rng
         roll = rng.random()
         count = 0 if roll < 0.15 else 1 if roll < 0.65 else 2 if roll < 0.9 else 3
         cells = [key for key, n in sorted(victims.items()) for _ in range(n)]
         rng.shuffle(cells)
         community = names.pick_community(rng, region)
-        town = incident.area.name_fr
+        town = area.name_fr
+        persons = []
         for position in range(count):
             if cells and (position == 0 or rng.random() < 0.4):
                 role = "victim"
@@ -839,47 +832,45 @@ class _Generator:
                 community if rng.random() < 0.85 else names.pick_community(rng, region)
             )
             identity = names.identity(rng, person_community, sex)
-            values = {
-                "role": role,
-                "sex": sex,
-                "age": age,
-                "age_group": self.term(Term.Vocabulary.AGE_GROUP, age_code),
-                "disability": _weighted(rng, {"no": 70, "yes": 5, "unknown": 25}),
-                "displacement_status": self.term(
+            person = PersonIn(
+                role=role,
+                sex=sex,
+                age=age,
+                age_group=self.code(Term.Vocabulary.AGE_GROUP, age_code),
+                disability=_weighted(rng, {"no": 70, "yes": 5, "unknown": 25}),
+                displacement_status=self.code(
                     Term.Vocabulary.DISPLACEMENT, self.displacement(region, occurred_on)
                 ),
-            }
+            )
             if rng.random() < 0.92:
-                values["full_name"] = identity["full_name"]
+                person.full_name = identity["full_name"]
                 if rng.random() < 0.7:
-                    values["father_name"] = identity["father_name"]
+                    person.father_name = identity["father_name"]
                 if rng.random() < 0.6:
-                    values["mother_name"] = identity["mother_name"]
+                    person.mother_name = identity["mother_name"]
             if rng.random() < (0.6 if role == "source" else 0.3):
-                values["phone"] = names.phone(rng)
+                person.phone = names.phone(rng)
             if rng.random() < 0.45:
-                values["address"] = names.address(rng, incident.area.pcode, town)
-            person = services.add_person(monitor, incident, **values)
-            self.result.persons += 1
-            self.add_consents(person, monitor, role)
+                person.address = names.address(rng, area.pcode, town)
+            person.consents = self.draw_consents(role)
+            persons.append(person)
+        return persons
 
-    def add_consents(self, person, monitor, role) -> None:
+    def draw_consents(self, role: str) -> dict[str, bool]:
         rng = self.rng
         if rng.random() < 0.1:
-            return  # consent not recorded yet
+            return {}  # consent not recorded yet
         scope = Consent.Scope
         aggregate = rng.random() < 0.92
-        answers = [(scope.AGGREGATE_REPORTING, aggregate)]
+        answers = {scope.AGGREGATE_REPORTING.value: aggregate}
         if aggregate:
             if rng.random() < 0.4:
-                answers.append((scope.CASE_SHARING, rng.random() < 0.8))
+                answers[scope.CASE_SHARING.value] = rng.random() < 0.8
             if role == "victim" and rng.random() < 0.45:
-                answers.append((scope.REFERRAL, rng.random() < 0.85))
+                answers[scope.REFERRAL.value] = rng.random() < 0.85
             if rng.random() < 0.08:
-                answers.append((scope.IDENTIFIABLE_SHARING, rng.random() < 0.6))
-        for value, given in answers:
-            services.record_consent(monitor, person, scope=value, given=given)
-            self.result.consents += 1
+                answers[scope.IDENTIFIABLE_SHARING.value] = rng.random() < 0.6
+        return answers
 
 
 def demo_incident_count() -> int:
@@ -887,11 +878,152 @@ def demo_incident_count() -> int:
         return Incident.objects.filter(owner__acronym__in=list(OWNERS)).count()
 
 
+def _prefix(acronym: str) -> str:
+    return acronym.removeprefix("MINUSMA-").lower()
+
+
 def load_incidents(orgs, users, result: Result, count: int, seed: int = SEED) -> None:
-    generator = _Generator(random.Random(seed), orgs, users, result)
+    """The demo's incidents, persons and consents, written through the import path that
+    field data takes (`imports.pipeline`: one import per owning organisation, by its monitor,
+    validated, encrypted, written in bulk and audited record by record), then what the story
+    does with them: the consents dated the day the persons were interviewed, the DRC case
+    worker named on some survivors' files, and the verification steps."""
+    rows = DemoRows(random.Random(seed), seed=seed)
+    drawn = [rows.draw(number) for number in range(1, count + 1)]
+    stories = {row.key: story for _, row, story in drawn}
     with transaction.atomic():
-        for _ in range(count):
-            generator.make_incident()
+        for acronym in OWNERS:
+            owned = [row for owner, row, _ in drawn if owner == acronym]
+            if not owned:
+                continue
+            monitor = users[f"{_prefix(acronym)}.monitor"]
+            plan = pipeline.prepare(
+                monitor,
+                organisation=orgs[acronym],
+                rows=owned,
+                source=ImportBatch.Source.DEMO,
+                source_key=f"demo-{seed}",
+            )
+            if plan.errors:  # the demo's own rows: a refusal is a bug of the demo
+                error = plan.errors[0]
+                raise RuntimeError(
+                    f"demo row {error.row} refused ({error.column}): {error.message}"
+                )
+            written = pipeline.apply(monitor, plan)
+            result.incidents += written["created"]
+            result.persons += written["persons"]
+            result.consents += written["consents"]
+        with unscoped():
+            written = ImportedSubmission.objects.filter(
+                organisation__acronym__in=list(OWNERS), key__startswith=f"demo-{seed}-"
+            )
+            incidents = {
+                sub.key: sub.incident
+                for sub in written.select_related("incident__owner").prefetch_related(
+                    "incident__need_to_know"  # what the policy asks of each incident
+                )
+            }
+            _date_consents(incidents.values())
+            _verify(users, incidents, stories, result)
+            _name_case_workers(users, incidents, stories, result)
+
+
+def _date_consents(incidents) -> None:
+    """The persons were interviewed, and their consent recorded, the day it was reported:
+    one UPDATE by primary key per consent, sent at once (`executemany`; the ORM's
+    bulk_update builds a CASE over thousands of rows and takes seconds)."""
+    now = timezone.now()
+    interviewed = {
+        incident.pk: min(dt.datetime.combine(incident.reported_on, dt.time(10, 0), dt.UTC), now)
+        for incident in incidents
+    }
+    consents = Consent.objects.filter(person__incident__owner__acronym__in=list(OWNERS))
+    given_at = Consent._meta.get_field("given_at")
+    params = []
+    for pk, incident in consents.values_list("pk", "person__incident"):
+        when = given_at.get_db_prep_value(interviewed[incident], connection)
+        params.append((when, when, pk))
+    table = connection.ops.quote_name(Consent._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.executemany(
+            f"UPDATE {table} SET given_at = %s, created_at = %s WHERE id = %s",  # noqa: S608
+            params,
+        )
+
+
+def _name_case_workers(users, incidents: dict, stories: dict, result: Result) -> None:
+    """Need to know: the DRC administrator names the case worker on survivors' files (what
+    services.set_need_to_know does, for all of them at once)."""
+    admin, case_worker = users["drc.admin"], users["drc.case_worker"]
+    named = [incidents[key] for key, story in stories.items() if story.named]
+    if not named:
+        return
+    if not case_worker.memberships.filter(organisation__acronym="DRC", active=True).exists():
+        raise RuntimeError("the DRC case worker is not a member of DRC")
+    for incident in named:
+        policy.require(admin, "incident.manage_access", incident)
+    through = Incident.need_to_know.through
+    through.objects.bulk_create(
+        [through(incident_id=incident.pk, user_id=case_worker.pk) for incident in named],
+        ignore_conflicts=True,
+    )
+    detail = {"user": str(case_worker.public_id), "named": True}
+    audit.record_many(
+        admin,
+        [
+            audit.Entry("incident.need_to_know", incident, incident.owner, detail=detail)
+            for incident in named
+        ],
+    )
+    result.named += len(named)
+
+
+def _verify(users, incidents: dict, stories: dict, result: Result) -> None:
+    """Each owner's verifier takes its incidents along their verification paths (what
+    services.change_verification_status does, step by step, for all of them at once)."""
+    steps: dict[str, list] = {}  # verifier's username -> [(incident, from, to, note)]
+    for key, story in stories.items():
+        verifier = f"{_prefix(story.acronym)}.verifier"
+        if verifier not in users or story.classification > 3 or not story.path:
+            continue
+        incident = incidents[key]
+        policy.require(users[verifier], "incident.verify", incident)
+        status = VerificationStatus(incident.verification_status)
+        for to_status, note in story.path:
+            target = VerificationStatus(to_status)
+            if target not in VERIFICATION_TRANSITIONS[status]:
+                raise RuntimeError(f"{incident}: no move from {status} to {target}")
+            steps.setdefault(verifier, []).append((incident, status, target, note))
+            status = target
+        incident.verification_status = status
+    for username, moves in steps.items():
+        verifier = users[username]
+        VerificationEvent.objects.bulk_create(
+            VerificationEvent(
+                incident=incident, from_status=old, to_status=new, actor=verifier, note=note
+            )
+            for incident, old, new, note in moves
+        )
+        audit.record_many(
+            verifier,
+            [
+                audit.Entry(
+                    "incident.verification",
+                    incident,
+                    incident.owner,
+                    detail={"from": old.value, "to": new.value},
+                )
+                for incident, old, new, _note in moves
+            ],
+        )
+        result.verification_steps += len(moves)
+    final: dict[str, list[int]] = {}
+    for incident in incidents.values():
+        if incident.verification_status != VerificationStatus.REPORTED:
+            final.setdefault(incident.verification_status, []).append(incident.pk)
+    now = timezone.now()
+    for status, pks in final.items():
+        Incident.objects.filter(pk__in=pks).update(verification_status=status, updated_at=now)
 
 
 def load_demo(
