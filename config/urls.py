@@ -16,6 +16,7 @@ urlpatterns = [
     path("directory/", include("passerelle.directory.urls")),
     path("requests/", include("passerelle.inforequests.urls")),
     path("coordination/", include("passerelle.coordination.urls")),
+    path("imports/", include("passerelle.imports.urls")),
     path("context/", include("passerelle.context.urls")),
     path("api/", include("passerelle.api.urls")),
     path("accounts/api-tokens/", include("passerelle.api.token_urls")),

@@ -47,6 +47,7 @@ from passerelle.core.fields import reveal
 from passerelle.core.guard import unscoped
 from passerelle.core.models import AuditEvent, HeldSubmission
 from passerelle.directory.models import FocalPoint, Objective
+from passerelle.imports.models import ImportBatch
 from passerelle.incidents.models import Consent, Incident, Person
 from passerelle.incidents.tests.fixtures import logged_in_client
 from passerelle.inforequests.models import Request
@@ -85,6 +86,7 @@ KINDS = [
     ("coordination", "risks/<uuid", "risk"),
     ("coordination", "trainings/<uuid", "training"),
     ("accounts", "kept/<uuid", "held"),  # a form kept across an idle timeout: its user's only
+    ("imports", "<uuid", "batch"),  # an import: its organisation's importers only
     ("api", "incidents/<uuid", "incident"),  # the REST API reads the same records
     ("api", "persons/<uuid", "person"),
     ("api", "consents/<uuid", "consent"),
@@ -117,6 +119,7 @@ MODELS = {
     "held": HeldSubmission,
     "apitoken": ApiToken,
     "connection": ServerConnection,
+    "batch": ImportBatch,
 }
 # Families every organisation reads (the directory, the service map, protocols, coordination).
 PUBLIC_KINDS = {
@@ -366,6 +369,20 @@ def _collect() -> dict:
     token, _key = api_services.create_token(incident.recorded_by, name=token_name)
     records["apitoken"] = Record(
         token, incident.owner, author, [(token_name, frozenset())], readers=frozenset()
+    )
+
+    # An import of the author's organisation: its file name and its errors are its importers'.
+    batch_name = "Entretiens Tessit novembre - equipe Awa.csv"
+    batch = ImportBatch.objects.create(
+        organisation=incident.owner,
+        created_by=incident.recorded_by,
+        source=ImportBatch.Source.XLSFORM,
+        filename=batch_name,
+        payload="",
+    )
+    readers = _holders(author, "import.run")
+    records["batch"] = Record(
+        batch, incident.owner, author, [(batch_name, readers)], readers=readers
     )
 
     everyone = frozenset(ACTORS)

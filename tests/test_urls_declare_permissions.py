@@ -214,6 +214,18 @@ EXPECTED = {
     "api:response_gaps": "aggregate.view",
     "api_tokens:list": "dashboard.view",
     "api_tokens:revoke": "dashboard.view",
+    "imports:list": "import.run",
+    "imports:new": "import.run",
+    "imports:example": "import.run",
+    "imports:example_form": "import.run",
+    "imports:example_export_csv": "import.run",
+    "imports:example_export_xlsx": "import.run",
+    "imports:detail": "import.run",
+    "imports:mapping": "import.run",
+    "imports:preview": "import.run",
+    "imports:apply": "import.run",
+    "imports:progress": "import.run",
+    "imports:cancel": "import.run",
     "set_language": "__public__",
 }
 

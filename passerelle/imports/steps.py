@@ -1,0 +1,284 @@
+"""The glue between the import pages and the pieces they drive: the XLSForm's reading and
+the saved mappings (xlsforms.forms), the export's readers (xlsforms.submissions, registered
+with the pipeline), the pipeline's check, start, progress and cancel.
+
+No rule lives here: each call goes to the module that owns it; this only puts their answers
+in the shape the templates read.
+"""
+
+from __future__ import annotations
+
+import itertools
+
+from django.db import transaction
+from django.utils import translation
+from django.utils.translation import gettext_lazy as _
+
+from passerelle import policy
+from passerelle.core import audit
+from passerelle.core.errors import DomainError
+
+from . import batches, pipeline
+from .models import ImportBatch
+
+
+class FormRejected(DomainError):
+    """The XLSForm could not be read: every problem pyxform (or the reader) found."""
+
+    def __init__(self, messages: list):
+        super().__init__(messages[0] if messages else _("The XLSForm could not be read."))
+        self.messages = list(messages) or [self.message]
+
+
+# --------------------------------------------------------------------------- errors
+
+
+def worded_errors(batch: ImportBatch) -> list[dict]:
+    """The batch's row-level errors, each message in the reader's language."""
+    language = (translation.get_language() or "fr")[:2]
+    out = []
+    for error in batch.errors:
+        message = error.get("message")
+        if isinstance(message, dict):
+            message = message.get(language) or message.get("en") or next(iter(message.values()))
+        out.append(
+            {
+                "row": error.get("row") or 0,
+                "column": error.get("column") or "",
+                "message": message or "",
+                "code": error.get("code", ""),
+            }
+        )
+    return out
+
+
+# --------------------------------------------------------------------------- progress
+
+
+def progress(batch: ImportBatch) -> dict:
+    """done / total / status of a batch, as the pipeline reports it."""
+    report = getattr(pipeline, "batch_progress", None)
+    found = report(batch) if report is not None else None
+    if isinstance(found, dict):
+        done = found.get("done", 0) or 0
+        total = found.get("total", 0) or 0
+    else:
+        done = total = 0
+    if not total:
+        total = batch.total_rows
+        if batch.status == ImportBatch.Status.APPLIED:
+            done = total
+    return {"done": min(done, total), "total": total, "status": batch.status}
+
+
+# --------------------------------------------------------------------------- the sample
+
+
+def sample(user, batch: ImportBatch, limit: int) -> list[dict]:
+    """The first rows the import would write, de-identified unless the user may read
+    identities in the batch's organisation (the pipeline encrypts them; the page shows
+    names only to who may see them)."""
+    rows, _errors = read_rows(batch)
+    identities = policy.can(user, "person.view_identity", batch.organisation)
+    out = []
+    for row in itertools.islice(rows, limit):
+        values = row.values
+        out.append(
+            {
+                "row": row.row,
+                "key": row.key,
+                "occurred_on": values.get("occurred_on"),
+                "area": values.get("area", ""),
+                "category": values.get("category", ""),
+                "victims": sum(row.victim_counts.values())
+                or sum(1 for p in row.persons if p.role == "victim"),
+                "persons": [
+                    {
+                        "sex": p.sex,
+                        "age": p.age,
+                        "name": p.full_name if identities else "",
+                        "consents": sorted(k for k, v in p.consents.items() if v),
+                        "needs": p.needs,
+                    }
+                    for p in row.persons
+                ],
+            }
+        )
+    return out
+
+
+# --------------------------------------------------------------------------- the check
+
+
+def read_rows(batch: ImportBatch):
+    """(IncidentIn rows, reader's RowErrors) of a stored batch, by the reader registered for
+    its source."""
+    return pipeline.read_batch(batch)
+
+
+def check(actor, *, batch: ImportBatch) -> ImportBatch:
+    """Validate every row (nothing written) and keep the counts and errors with the batch."""
+    policy.require(actor, "import.run", batch)
+    rows, errors = read_rows(batch)
+    plan = pipeline.prepare(
+        actor,
+        organisation=batch.organisation,
+        rows=rows,
+        source=batch.source,
+        source_key=batch.source_key,
+        errors=errors,
+    )
+    return batches.record_check(actor, batch=batch, plan=plan)
+
+
+# --------------------------------------------------------------------------- the form
+
+
+def known_form_versions(organisations):
+    """The form versions already imported from by these organisations."""
+    from passerelle.xlsforms.models import FormVersion
+
+    return FormVersion.objects.filter(organisation__in=organisations).select_related("organisation")
+
+
+@transaction.atomic
+def save_form_version(actor, *, organisation, data: bytes):
+    """Read an uploaded XLSForm (FormRejected with pyxform's problems, worded) and keep its
+    definition for `organisation`; the same form id and version again is reused (updated
+    when the file changed), with the mapping saved for it."""
+    from passerelle.xlsforms import forms as xlsforms
+    from passerelle.xlsforms.models import FormVersion
+
+    policy.require(actor, "import.run", organisation)
+    try:
+        definition = xlsforms.read_form(data)
+    except DomainError as exc:
+        raise FormRejected([exc.message]) from None
+    digest = xlsforms.digest(data)
+    version, created = FormVersion.objects.get_or_create(
+        organisation=organisation,
+        form_id=definition.form_id[:200],
+        version=(definition.version or "")[:200],
+        defaults={
+            "title": (definition.title or "")[:300],
+            "languages": definition.languages,
+            "definition": definition.as_json(),
+            "digest": digest,
+            "uploaded_by": actor,
+        },
+    )
+    if not created and version.digest != digest:
+        version.title = (definition.title or "")[:300]
+        version.languages = definition.languages
+        version.definition = definition.as_json()
+        version.digest = digest
+        version.uploaded_by = actor
+        version.save()
+    audit.record(
+        actor,
+        "xlsform.upload",
+        version,
+        organisation=organisation,
+        detail={
+            "questions": sum(1 for q in definition.questions if not q.is_section),
+            "languages": len(definition.languages),
+            "new": created,
+        },
+    )
+    return version
+
+
+def upload(actor, *, organisation, form_version=None, xlsform=None, export) -> ImportBatch:
+    """Step 1: the form version (read from the uploaded XLSForm or chosen among the known
+    ones) and the export, kept encrypted in a new draft batch."""
+    if form_version is None:
+        form_version = save_form_version(actor, organisation=organisation, data=xlsform.read())
+    elif not policy.can(actor, "import.run", form_version):
+        raise DomainError(_("This form version belongs to another organisation."))
+    return batches.create_batch(
+        actor,
+        organisation=organisation,
+        filename=export.name,
+        content=export.read(),
+        source=ImportBatch.Source.XLSFORM,
+        source_key=form_version.form_id,
+        options={"form_version": str(form_version.public_id)},
+    )
+
+
+def form_version_of(batch: ImportBatch):
+    from passerelle.xlsforms.submissions.batch import form_version_of as found
+
+    return found(batch)
+
+
+IDENTITY_TARGETS = (
+    "persons.full_name",
+    "persons.father_name",
+    "persons.mother_name",
+    "persons.phone",
+    "persons.address",
+)
+
+
+def current_mapping(version, user=None) -> tuple[dict, bool, list]:
+    """(the mapping saved for this form version, True, []) or (a proposal, False, what was
+    left out): a proposal leaves out the persons when `user` may not record persons in the
+    form's organisation, and the identities when they may not read them (the pipeline would
+    refuse every such row; the page says why those questions are not imported)."""
+    from passerelle.xlsforms import mapping as mappings
+    from passerelle.xlsforms.models import FormMapping
+
+    saved = FormMapping.objects.filter(form_version=version).first()
+    if saved is not None and saved.mapping:
+        return dict(saved.mapping), True, []
+    proposal = mappings.propose_mapping(version.form())
+    left_out = []
+    if user is not None:
+        organisation = version.organisation
+        if not policy.can(user, "person.create", organisation):
+            left_out = [t for t in proposal if t.startswith("persons.")]
+        elif not policy.can(user, "person.view_identity", organisation):
+            left_out = [t for t in proposal if t in IDENTITY_TARGETS]
+    for target in left_out:
+        del proposal[target]
+    return proposal, False, left_out
+
+
+@transaction.atomic
+def save_mapping(actor, *, batch: ImportBatch, editor) -> None:
+    """Keep the officer's mapping for the batch's form version (reused by its next imports)."""
+    from passerelle.xlsforms.models import FormMapping
+
+    version = editor.version
+    policy.require(actor, "import.run", version)
+    mapping = editor.mapping()
+    saved, created = FormMapping.objects.update_or_create(
+        form_version=version, defaults={"mapping": mapping, "updated_by": actor}
+    )
+    audit.record(
+        actor,
+        "xlsform.mapping",
+        saved,
+        organisation=version.organisation,
+        detail={"fields": len(mapping), "new": created},
+    )
+    if batch.options.get("mapping") is not None:  # the saved mapping now applies
+        options = {k: v for k, v in batch.options.items() if k != "mapping"}
+        ImportBatch.objects.filter(pk=batch.pk).update(options=options)
+        batch.options = options
+
+
+def mapping_editor(batch: ImportBatch, data=None, user=None):
+    """The mapping page's table for the batch's form version (None when the batch names no
+    known form version): the saved mapping, else a proposal."""
+    from .mapping_editor import MappingEditor
+
+    version = form_version_of(batch)
+    if version is None:
+        return None
+    mapping, saved, left_out = current_mapping(version, user)
+    editor = MappingEditor(version, mapping, data)
+    editor.saved = saved
+    editor.left_out = left_out
+    return editor
