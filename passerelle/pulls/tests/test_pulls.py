@@ -15,6 +15,8 @@ import logging
 import pytest
 from django.test import override_settings
 from django.utils import timezone, translation
+from hypothesis import given
+from hypothesis import strategies as st
 
 from passerelle.core import jobs
 from passerelle.core.fields import reveal
@@ -22,7 +24,7 @@ from passerelle.core.guard import unscoped
 from passerelle.core.models import AuditEvent, JobRun
 from passerelle.imports.models import ImportBatch, ImportedSubmission
 from passerelle.incidents.models import Incident, Person
-from passerelle.pulls import services
+from passerelle.pulls import clients, services
 from passerelle.pulls.errors import PullError
 from passerelle.pulls.models import ServerConnection
 from passerelle.xlsforms.tests import exports
@@ -90,11 +92,12 @@ def make_connection(importer, org, form_version, standin, **extra) -> ServerConn
             "auth": "password",
         }
         credentials = {"email": ODK_EMAIL, "password": ODK_PASSWORD}
+    credentials = extra.pop("credentials", credentials)
     values.update(extra)
     return services.create_connection(
         importer,
         organisation=org,
-        credentials=extra.pop("credentials", credentials),
+        credentials=credentials,
         name=f"{standin.kind} stand-in",
         base_url=standin.url,
         form_version=form_version,
@@ -399,3 +402,76 @@ def test_a_next_link_to_another_server_is_not_followed(importer, org, form_versi
         assert raised.value.code == "foreign_link"
         assert snapshot() == before
         assert len(server.requests) == 1  # the token never went to the other address
+
+
+def test_odk_central_with_a_bearer_token_opens_no_session(importer, org, form_version):
+    from .standin import ODK_TOKEN
+
+    with OdkStandIn(odk_records(3), page_size=2) as server:
+        connection = make_connection(
+            importer, org, form_version, server, auth="token", credentials={"token": ODK_TOKEN}
+        )
+        assert services.pull(importer, connection=connection)["created"] == 3
+        assert server.logins == 0  # the token was used as given, no POST /v1/sessions
+
+
+# --------------------------------------------------------------------------- the cursor
+
+times = st.datetimes(min_value=dt.datetime(2020, 1, 1), max_value=dt.datetime(2030, 1, 1)).map(
+    lambda moment: moment.replace(microsecond=moment.microsecond // 1000 * 1000)
+)
+
+
+def _as_written(moment: dt.datetime, odk: bool) -> str:
+    if odk:  # ODK Central: UTC with milliseconds and Z
+        return moment.isoformat(timespec="milliseconds") + "Z"
+    return moment.isoformat(timespec="seconds")  # Kobo: naive UTC, seconds
+
+
+@given(st.lists(st.tuples(times, st.booleans()), min_size=1, max_size=8))
+def test_the_cursor_only_moves_forward(moments):
+    """Whatever order pulls see times in, the cursor ends on the latest (never moves back)."""
+    cursor = ""
+    for moment, odk in moments:
+        cursor = services._after(cursor, _as_written(moment, odk))
+    written = [_as_written(moment, odk) for moment, odk in moments]
+    assert clients.odk_time(cursor) == max(clients.odk_time(w) for w in written)
+    for moment, odk in moments:
+        assert clients.odk_time(cursor) >= clients.odk_time(_as_written(moment, odk))
+
+
+# --------------------------------------------------------------------------- concurrency
+
+
+@pytest.mark.django_db(transaction=True)
+def test_of_two_workers_claiming_one_connection_only_one_pulls(org, user_with_role):
+    import threading
+
+    from django.db import connection as db
+
+    importer = user_with_role("monitor", username="claim.monitor")
+    target = services.create_connection(
+        importer,
+        organisation=org,
+        credentials={"token": "x"},
+        name="claimed",
+        kind="kobo",
+        base_url="https://kobo.example.org",
+        asset_uid="aClaim",
+    )
+    barrier = threading.Barrier(2)
+    won = []
+
+    def claim():
+        try:
+            barrier.wait()
+            won.append(services._claim(target, timezone.now()))
+        finally:
+            db.close()
+
+    threads = [threading.Thread(target=claim) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(won) == [False, True]
