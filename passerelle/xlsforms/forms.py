@@ -28,6 +28,7 @@ from __future__ import annotations
 import csv
 import hashlib
 import io
+import json
 import re
 import unicodedata
 from dataclasses import asdict, dataclass, field
@@ -186,6 +187,9 @@ class FormDefinition:
     choice_lists: dict[str, list[Choice]]
     missing_files: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
+    # SHA-256 of the form's content as pyxform reads it (not of the file's bytes: the same
+    # form saved again by a spreadsheet program, with new zip dates, has the same digest).
+    digest: str = ""
 
     # -- lookups ---------------------------------------------------------------------------
 
@@ -247,6 +251,7 @@ class FormDefinition:
             },
             missing_files=list(data.get("missing_files", [])),
             warnings=list(data.get("warnings", [])),
+            digest=data.get("digest", ""),
         )
 
 
@@ -258,7 +263,11 @@ def language_code(language: str) -> str:
     return LANGUAGE_NAMES.get((language or "").strip().lower(), (language or "").strip().lower())
 
 
-def digest(data: bytes) -> str:
+def digest(data: bytes | dict) -> str:
+    """SHA-256 of an uploaded file's bytes, or of a dict as canonical JSON (pyxform's reading
+    of a form: `FormDefinition.digest`)."""
+    if isinstance(data, dict):
+        data = json.dumps(data, sort_keys=True, ensure_ascii=False, default=str).encode()
     return hashlib.sha256(data).hexdigest()
 
 
@@ -300,7 +309,9 @@ def read_form(data: bytes, files: dict[str, bytes] | None = None) -> FormDefinit
         raise refusal(exc) from None
     except Exception:
         raise FormRefused("unreadable") from None
-    return _definition(tree, workbook, files or {}, warnings)
+    definition = _definition(tree, workbook, files or {}, warnings)
+    definition.digest = digest({"tree": tree, "external": workbook.external_choices or []})
+    return definition
 
 
 def _definition(tree: dict, workbook, files: dict[str, bytes], warnings: list) -> FormDefinition:

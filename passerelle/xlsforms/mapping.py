@@ -35,10 +35,12 @@ Codes of vocabularies are `vocabularies.Term.code` values (see passerelle/import
 
 from __future__ import annotations
 
+import contextlib
+import contextvars
 import re
 import unicodedata
 from dataclasses import dataclass
-from functools import cache, lru_cache
+from functools import cache
 
 from django.utils.functional import lazy
 from django.utils.translation import gettext_lazy as _
@@ -133,8 +135,35 @@ class Code:
     parent: str = ""  # areas
 
 
+_memo_store: contextvars.ContextVar = contextvars.ContextVar("xlsform_mapping_memo", default=None)
+
+
+@contextlib.contextmanager
+def _memoised():
+    """Within one proposal or check, compute codes, words and scores once."""
+    token = _memo_store.set({}) if _memo_store.get() is None else None
+    try:
+        yield
+    finally:
+        if token is not None:
+            _memo_store.reset(token)
+
+
+def _memo(key, compute):
+    store = _memo_store.get()
+    if store is None:
+        return compute()
+    if key not in store:
+        store[key] = compute()
+    return store[key]
+
+
 def codes(vocabulary: str) -> list[Code]:
     """The codes a target's choices may map onto (database terms and areas when loaded)."""
+    return _memo(("codes", vocabulary), lambda: _codes(vocabulary))
+
+
+def _codes(vocabulary: str) -> list[Code]:
     from django.utils import translation
 
     if vocabulary in ("category", "sub_type", "perpetrator", "source_type", "reliability",
@@ -155,10 +184,8 @@ def codes(vocabulary: str) -> list[Code]:
         qs = Area.objects.filter(level__gte=1)
         if vocabulary != "area":
             qs = qs.filter(level=int(vocabulary[-1]))
-        return [
-            Code(a.pcode, (a.name_fr, a.name_en), a.level, a.parent.pcode if a.parent else "")
-            for a in qs.select_related("parent")
-        ]
+        rows = qs.values_list("pcode", "name_fr", "name_en", "level", "parent__pcode")
+        return [Code(pcode, (fr, en), level, parent or "") for pcode, fr, en, level, parent in rows]
     if vocabulary == "needs":
         from passerelle.referrals.models import ServiceType
 
@@ -326,7 +353,9 @@ QUESTION_SYNONYMS = {
     "persons.consent.identifiable_sharing": ["consentement partage identite",
                                              "consent share identity", "partage de l'identite",
                                              "sharing identity"],
-    "persons.consent.referral": ["consentement referencement", "consent referral",
+    "persons.consent.referral": ["accord pour etre oriente", "agree to be referred",
+                                 "accord orientation", "accepte d'etre refere",
+                                 "consentement referencement", "consent referral",
                                  "consent to referral", "consentement orientation",
                                  "consent to be referred", "referral consent"],
 }  # fmt: skip
@@ -381,7 +410,8 @@ CHOICE_SYNONYMS = {
                                   "armed men", "insurge", "insurgent"],
         "self_defence_militia": ["milice", "militia", "autodefense", "self defence",
                                  "self defense", "dozo", "chasseurs", "hunters"],
-        "criminal_group": ["bandit", "criminel", "criminal", "voleurs", "thieves", "gang"],
+        "criminal_group": ["bandit", "criminel", "criminal", "voleurs", "thieves", "gang",
+                           "coupeurs de route", "braqueurs", "robbers", "highway robbers"],
         "civilian_community": ["communaute", "community", "civil", "civilian", "voisin",
                                "neighbour", "neighbor"],
         "civilian_family": ["famille", "family", "partenaire intime", "intimate partner",
@@ -444,7 +474,7 @@ CHOICE_SYNONYMS = {
     },
     "needs": {
         "health_medical_service": ["medical", "soins medicaux", "sante", "health",
-                                   "medical care", "soins", "care", "health care"],
+                                   "medical care", "health care"],
         "psychosocial_service": ["psychosocial", "pss", "soutien psychosocial",
                                  "psychological support", "appui psychologique",
                                  "mhpss", "sante mentale", "mental health"],
@@ -473,7 +503,8 @@ CHOICE_SYNONYMS = {
                          "food assistance"],
         "cash_assistance": ["cash", "especes", "argent", "monetaire", "transfert monetaire",
                             "cash transfer", "money"],
-        "other_service": ["autre", "other"],
+        "other_service": ["autre", "other", "nfi", "non vivres", "non food items",
+                          "articles non alimentaires", "biens non alimentaires"],
     },
     "role": {
         "victim": ["victime", "victim", "survivant", "survivor"],
@@ -498,12 +529,20 @@ CHOICE_THRESHOLD = 0.5
 
 def _question_words(form: FormDefinition, q: Question) -> list[list[str]]:
     """The question's name and each of its labels, as token lists."""
-    out = [tokens(q.name)]
-    out += [tokens(text) for text in q.labels.values() if text]
-    return [w for w in out if w]
+
+    def compute():
+        out = [tokens(q.name)]
+        out += [tokens(text) for text in q.labels.values() if text]
+        return [w for w in out if w]
+
+    return _memo(("question_words", q.xpath), compute)
 
 
 def _question_score(form: FormDefinition, target: str, q: Question) -> float:
+    return _memo(("question_score", target, q.xpath), lambda: _score(form, target, q))
+
+
+def _score(form: FormDefinition, target: str, q: Question) -> float:
     best = 0.0
     for words in _question_words(form, q):
         for phrase in _synonym_tokens(target):
@@ -530,6 +569,11 @@ def _eligible(form: FormDefinition, target: str, q: Question, repeat: str) -> bo
 
 def propose_mapping(form: FormDefinition) -> dict:
     """A mapping proposed from the form's names, types and labels; unsure targets left out."""
+    with _memoised():
+        return _propose(form)
+
+
+def _propose(form: FormDefinition) -> dict:
     mapping: dict[str, dict] = {}
     used: set[str] = set()
 
@@ -540,6 +584,8 @@ def propose_mapping(form: FormDefinition) -> dict:
         used.add(repeat.xpath)
 
     candidates = [q for q in form.questions if not q.is_section]
+    prepared: dict = {}  # vocabulary → its codes' words, computed once
+    geopoints = sum(1 for q in candidates if q.type == "geopoint" and not q.repeat)
     pairs = []
     for target in TARGETS:
         if target in ("persons.repeat", "persons.role") and target in mapping:
@@ -550,6 +596,11 @@ def propose_mapping(form: FormDefinition) -> dict:
             score = _question_score(form, target, q)
             if target.startswith("area.") and q.is_select:
                 score = max(score, _area_level_score(form, q, int(target[-1])))
+            elif target == "coordinates" and geopoints == 1:
+                score = max(score, 0.6)  # a form's one geopoint is the place's coordinates
+            elif q.is_select and TARGETS[target].vocabulary in EVIDENCE_VOCABULARIES:
+                evidence = _choice_evidence(form, target, q, prepared)
+                score = max(score, evidence) + 0.1 * min(score, evidence)
             if score >= THRESHOLD:
                 pairs.append((score, -form.questions.index(q), target, q))
     pairs.sort(key=lambda p: (p[0], p[1]), reverse=True)
@@ -587,24 +638,73 @@ def _propose_repeat(form: FormDefinition) -> Question | None:
     return best if best_score >= THRESHOLD else None
 
 
+# Vocabularies whose codes a question's choices can reveal it maps onto, even when its label
+# says nothing recognisable ("Nature de la violation" whose choices are categories).
+# Yes / no lists are not: they fit every consent and disability question alike.
+EVIDENCE_VOCABULARIES = {
+    "category", "perpetrator", "source_type", "reliability", "displacement", "needs",
+    "sex", "age_group",
+}  # fmt: skip
+EVIDENCE_MAX_CHOICES = 60
+
+
+def _choice_evidence(form: FormDefinition, target: str, q: Question, prepared: dict) -> float:
+    """How surely the question's choices are the target's codes: most of them match a code
+    well (0.3 + 0.45 × share when at least half do, else 0)."""
+    key = ("evidence", q.list_name, TARGETS[target].vocabulary)
+    return _memo(key, lambda: _evidence(form, target, q, prepared))
+
+
+def _evidence(form: FormDefinition, target: str, q: Question, prepared: dict) -> float:
+    choices = form.choices(q)
+    if not choices or len(choices) > EVIDENCE_MAX_CHOICES:
+        return 0.0
+    vocabulary = TARGETS[target].vocabulary
+    if vocabulary not in prepared:
+        prepared[vocabulary] = [_code_words(vocabulary, o) for o in codes(vocabulary)]
+    options = prepared[vocabulary]
+    strong = 0
+    for choice in choices:
+        words = _choice_words(choice)
+        if max((_match_score(words, o) for o in options), default=0.0) >= 0.75:
+            strong += 1
+    share = strong / len(choices)
+    return 0.3 + 0.45 * share if share >= 0.5 else 0.0
+
+
 def _choice_words(choice: Choice) -> list[list[str]]:
-    out = [tokens(choice.name)]
-    out += [tokens(text) for text in choice.labels.values() if text]
-    return [w for w in out if w]
+    def compute():
+        out = [tokens(choice.name)]
+        out += [tokens(text) for text in choice.labels.values() if text]
+        return [w for w in out if w]
+
+    return _memo(("choice_words", id(choice)), compute)
 
 
 def _code_words(vocabulary: str, code: Code) -> list[list[str]]:
-    out = [tokens(label) for label in code.labels]
-    out.append(tokens(code.code.rsplit(".", 1)[-1]))
-    out += [tokens(s) for s in CHOICE_SYNONYMS.get(vocabulary, {}).get(code.code, ())]
-    return [w for w in out if w]
+    def compute():
+        out = [tokens(label) for label in code.labels]
+        out.append(tokens(code.code.rsplit(".", 1)[-1]))
+        out += [tokens(s) for s in CHOICE_SYNONYMS.get(vocabulary, {}).get(code.code, ())]
+        return [w for w in out if w]
+
+    return _memo(("code_words", vocabulary, code.code), compute)
+
+
+NEGATIONS = {"non", "no", "not", "pa", "san", "without", "aucun", "none"}  # stems
 
 
 def _match_score(choice_words: list[list[str]], code_words: list[list[str]]) -> float:
+    """The best similarity of a choice's name or labels to a code's labels or synonyms; a
+    negated choice ("Non-vivres") matches a code that is not negated only half as well."""
     best = 0.0
     for words in choice_words:
+        negated = NEGATIONS & set(words)
         for phrase in code_words:
-            best = max(best, similarity(phrase, words))
+            score = similarity(phrase, words)
+            if negated and len(words) > 1 and not negated & set(phrase):
+                score *= 0.5
+            best = max(best, score)
     return best
 
 
@@ -674,19 +774,17 @@ def _area_level_score(form: FormDefinition, q: Question, level: int) -> float:
     return 0.6 * share if share >= 0.6 else 0.0
 
 
-@lru_cache(maxsize=8)
-def _area_names_cached(level: int, stamp: int) -> dict[str, list[Code]]:
-    out: dict[str, list[Code]] = {}
-    for code in codes(f"area{level}"):
-        for label in {fold(label) for label in code.labels}:
-            out.setdefault(label, []).append(code)
-    return out
-
-
 def _area_names(level: int) -> dict[str, list[Code]]:
-    from passerelle.geography.models import Area
+    """Folded area name → the areas of `level` that bear it."""
 
-    return _area_names_cached(level, Area.objects.filter(level=level).count())
+    def compute():
+        out: dict[str, list[Code]] = {}
+        for code in codes(f"area{level}"):
+            for label in {fold(label) for label in code.labels}:
+                out.setdefault(label, []).append(code)
+        return out
+
+    return _memo(("area_names", level), compute)
 
 
 def _area_choices(form, target, q, choices, mapping) -> dict:
@@ -699,7 +797,7 @@ def _area_choices(form, target, q, choices, mapping) -> dict:
         parent_choices = parent_entry.get("choices", {})
         if parent_q is not None:
             parent_of = {k: v for k, v in parent_choices.items() if v}
-    known = {c.code: c for lvl in (1, 2, 3) for names in _area_names(lvl).values() for c in names}
+    known = _memo(("area_codes",), lambda: {c.code for c in codes("area")})
     out = {}
     for choice in choices:
         if PCODE.match(choice.name) and (choice.name in known or not known):
@@ -751,7 +849,7 @@ def _say(message, **params):
 
 MESSAGES = {
     "shape": _("The mapping is not a table of fields."),
-    "target": _("“%(target)s” is not a field Passerelle imports."),
+    "target": _("“%(name)s” is not a field Passerelle imports."),
     "empty": _("%(field)s: choose a question or a value."),
     "value": _("%(field)s: “%(code)s” is not one of Passerelle's codes for this field."),
     "question": _("%(field)s: the form has no question “%(question)s”."),
@@ -789,12 +887,18 @@ def mapping_errors(form: FormDefinition, mapping: dict) -> list[MappingError]:
     """Everything wrong with a mapping for this form: unknown targets or questions, a
     question of the wrong type or in the wrong repeat, unknown choices or codes, required
     fields (date, area, category) missing."""
+    with _memoised():
+        return _errors(form, mapping)
+
+
+def _errors(form: FormDefinition, mapping: dict) -> list[MappingError]:
     errors: list[MappingError] = []
 
     def add(target, reason, **params):
         if target in TARGETS:
             params.setdefault("field", target_label(target))
-        errors.append(MappingError(target, _say(MESSAGES[reason], **params), reason))
+        code = "required" if reason == "area_required" else reason
+        errors.append(MappingError(target, _say(MESSAGES[reason], **params), code))
 
     if not isinstance(mapping, dict):
         add("", "shape")
@@ -813,7 +917,7 @@ def mapping_errors(form: FormDefinition, mapping: dict) -> list[MappingError]:
     for target, entry in mapping.items():
         spec = TARGETS.get(target)
         if spec is None:
-            add(target, "target", target=target)
+            add(target, "target", name=target)
             continue
         if not isinstance(entry, dict) or not (entry.get("question") or "value" in entry):
             add(target, "empty")

@@ -202,7 +202,7 @@ def _area_choice_rows() -> list[list]:
     return rows
 
 
-def protection_monitoring_form() -> bytes:
+def protection_monitoring_form(version: str = "2026.11") -> bytes:
     survey = [
         [
             "type",
@@ -309,7 +309,7 @@ def protection_monitoring_form() -> bytes:
     choices = _choice_rows(PM_CHOICES, header_extra=("region",)) + _area_choice_rows()
     settings = [
         ["form_title", "form_id", "version", "default_language"],
-        ["Monitoring de protection Mali", "pm_mali_2026", "2026.11", "Français (fr)"],
+        ["Monitoring de protection Mali", "pm_mali_2026", version, "Français (fr)"],
     ]
     return workbook({"survey": survey, "choices": choices, "settings": settings})
 

@@ -1,7 +1,17 @@
 """The mapping proposal's accuracy on the tuning form and on the BLIND held-out form.
 
-The held-out form and its expected mapping (tests/forms.py heldout_form, HELDOUT_TRUTH) were
-written before the proposal was; the proposal's synonyms were tuned on the tuning form only.
+Three forms, with what each score is worth:
+
+- the tuning form (protection_monitoring_form): the synonyms were written looking at it.
+- held-out 1 (heldout_form, HELDOUT_TRUTH): written before the proposal, but its wording was in
+  view while the synonyms were written, so it is not blind. First score: questions 18/19,
+  choices 34/34, area choices 63/63.
+- held-out 2 (heldout_form_2, HELDOUT2_TRUTH): written after the proposal was frozen (commit
+  ef3ed0e) and scored once before any change: THE BLIND FIGURE is questions 16/19 (84 %),
+  choices 10/27 (37 %: two questions missed take all their choices with them), area choices
+  63/63. The proposal was then improved on what it missed (choices as evidence of what a
+  question is, negated choices, a few synonyms): 19/19 and 24/27 now, no longer blind.
+
 The figures are printed (pytest -s) and floored, so that a change that makes proposals worse
 fails here.
 """
@@ -51,14 +61,23 @@ def report(name, result):
 def test_proposal_on_the_tuning_form(areas):
     result = evaluate(F.protection_monitoring_form(), F.TUNING_TRUTH, tuning_area_truth())
     report("tuning", result)
-    assert result.question_rate >= 0.9
-    assert result.choice_rate >= 0.85
+    assert result.question_rate >= 0.95
+    assert result.choice_rate >= 0.95
     assert result.area_choice_rate >= 0.95
 
 
 def test_proposal_on_the_blind_heldout_form(areas):
     result = evaluate(F.heldout_form(), F.HELDOUT_TRUTH, heldout_area_truth())
     report("held-out", result)
-    assert result.question_rate >= 0.7
-    assert result.choice_rate >= 0.6
-    assert result.area_choice_rate >= 0.9
+    assert result.question_rate >= 0.9
+    assert result.choice_rate >= 0.9
+    assert result.area_choice_rate >= 0.95
+
+
+def test_proposal_on_the_second_heldout_form(areas):
+    """Written after the proposal was frozen; its first score (84 % / 37 %) is the blind one."""
+    result = evaluate(F.heldout_form_2(), F.HELDOUT2_TRUTH, F.heldout2_area_truth())
+    report("held-out 2", result)
+    assert result.question_rate >= 0.9
+    assert result.choice_rate >= 0.8
+    assert result.area_choice_rate >= 0.95
