@@ -246,7 +246,7 @@ def pull(actor, *, connection: ServerConnection, trigger: str = "manual") -> dic
             source=_source(connection),
             source_key=connection.source_key[:200],
             options={"connection": str(connection.public_id), "trigger": trigger},
-            status=ImportBatch.Status.VALIDATED,
+            status=ImportBatch.Status.RUNNING,  # applied below, in this job, not queued
             started_at=now,
         )
         plan.record_on(batch)
@@ -254,7 +254,9 @@ def pull(actor, *, connection: ServerConnection, trigger: str = "manual") -> dic
         if plan.errors:
             raise PullError("rows", count=len(plan.errors))
         with transaction.atomic():
-            result = pipeline.apply(actor, plan, batch=batch)
+            result = pipeline.apply(
+                actor, plan, batch=batch, cancelled=lambda: _cancel_asked(pipeline, batch)
+            )
             counts = {k: v for k, v in dict(result or {}).items() if isinstance(v, int)}
             counts["submissions"] = len(fetched.submissions)
             _succeeded(actor, connection, counts, fetched, batch=batch)
@@ -270,6 +272,12 @@ def pull(actor, *, connection: ServerConnection, trigger: str = "manual") -> dic
         logger.warning("Pull of connection %s failed: %s", connection.pk, type(exc).__name__)
         _failed(actor, connection, code, {}, batch)
         raise PullError(code) from None
+
+
+def _cancel_asked(pipeline, batch) -> bool:
+    """The imports page's Cancel on the pull's running batch (nothing is then written)."""
+    asked = getattr(pipeline, "cancel_asked", None)
+    return bool(asked and asked(batch))
 
 
 def _succeeded(actor, connection, counts: dict, fetched, *, batch) -> None:

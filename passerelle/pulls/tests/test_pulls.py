@@ -475,3 +475,20 @@ def test_of_two_workers_claiming_one_connection_only_one_pulls(org, user_with_ro
     for thread in threads:
         thread.join()
     assert sorted(won) == [False, True]
+
+
+def test_a_pull_cancelled_from_the_imports_page_applies_nothing(
+    importer, org, form_version, monkeypatch
+):
+    from passerelle.imports import pipeline
+
+    monkeypatch.setattr(pipeline, "cancel_asked", lambda batch: True)
+    with KoboStandIn(kobo_records(3)) as server:
+        connection = make_connection(importer, org, form_version, server)
+        before = snapshot()
+        with pytest.raises(PullError) as raised:
+            services.pull(importer, connection=connection)
+        assert raised.value.code == "cancelled"
+        assert snapshot() == before
+        connection.refresh_from_db()
+        assert connection.cursor == "" and connection.last_batch.status != "applied"
