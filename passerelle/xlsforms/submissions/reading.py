@@ -388,6 +388,8 @@ class Columns:
             return Col(header, "meta", "")
         if key in self.loose:  # a label or name several questions share
             return Col(header, "ambiguous")
+        if folded.endswith("_url") and self._one(header[:-4]).kind == "value":
+            return Col(header, "meta", folded)  # Kobo's "include media URLs" column
         return Col(header, "unknown")
 
 

@@ -384,3 +384,15 @@ def test_a_label_several_questions_share_is_refused_with_its_own_reason():
     ok = b"_uuid;suivi/autre;incident.autre\nk1;x;y\n"
     [submission] = read_submissions(ok, twins).submissions
     assert submission.values == {"suivi/autre": "x", "incident/autre": "y"}
+
+
+def test_kobo_media_url_columns_are_not_taken_for_unknown_questions():
+    header, *rows = [line.split(";") for line in exports.kobo_csv(SUBS).decode().splitlines()]
+    at = header.index("incident/gps") + 1
+    header.insert(at, "incident/description_URL")
+    for row in rows:
+        row.insert(at, "https://kf.kobotoolbox.org/media/original?media_file=x.jpg")
+    data = "\n".join(";".join(r) for r in [header, *rows]).encode()
+    result = read_submissions(data, form())
+    assert result.errors == [] and len(result.submissions) == 4
+    assert "incident/description_URL" not in str(result.submissions[0].values)
