@@ -660,7 +660,12 @@ def _geojson(value) -> str | None:
     return None
 
 
+MAX_DEPTH = 30  # groups and repeats nested in one submission (forms nest a few levels)
+
+
 def _flatten(obj: dict, prefix: str, target, meta: dict, repeats: dict, row: int, columns):
+    if prefix.count("/") >= MAX_DEPTH:
+        raise SubmissionsRefused("unreadable")
     for key, value in obj.items():
         key = str(key)
         if "@odata" in key:

@@ -396,3 +396,13 @@ def test_kobo_media_url_columns_are_not_taken_for_unknown_questions():
     result = read_submissions(data, form())
     assert result.errors == [] and len(result.submissions) == 4
     assert "incident/description_URL" not in str(result.submissions[0].values)
+
+
+def test_absurdly_nested_json_is_refused_not_a_crash():
+    nested = "x"
+    for _ in range(900):
+        nested = {"g": nested}
+    document = json.dumps({"results": [{"_uuid": "k", "grp": nested}]})
+    with pytest.raises(SubmissionsRefused) as refused:
+        read_submissions(document.encode(), None)
+    assert refused.value.reason == "unreadable"
