@@ -120,17 +120,10 @@ class _Rows:
     def constant(self, target: str):
         """A target mapped to one value for every submission ({"value": code}), else None."""
         spec = self.mapping.get(target)
-        if (
-            isinstance(spec, dict)
-            and not spec.get("question")
-            and spec.get("value")
-            not in (
-                None,
-                "",
-            )
-        ):
-            return str(spec["value"])
-        return None
+        if not isinstance(spec, dict) or spec.get("question"):
+            return None
+        value = spec.get("value")
+        return None if value in (None, "") else str(value)
 
     def code(self, source, target: str, row: int, value=None, column="") -> str | None:
         """The code an answer is mapped to; None after an error, "" for no value (no answer,
@@ -315,9 +308,7 @@ def _persons(reader: _Rows, submission: Submission, columns: dict) -> list[Perso
     repeat = ""
     spec = reader.mapping.get("persons.repeat") or {}
     if isinstance(spec, dict) and spec.get("question"):
-        repeat = str(spec["question"]).strip("/")
-        known = {r for r in reader.form.repeats if r == repeat or r.endswith("/" + repeat)}
-        repeat = next(iter(known), repeat)
+        repeat = _repeat_path(reader.form, str(spec["question"]))
     if not repeat:
         inside = [q.repeat for t in targets if (q := reader.question(t)) is not None and q.repeat]
         repeat = inside[0] if inside else ""
@@ -334,6 +325,17 @@ def _persons(reader: _Rows, submission: Submission, columns: dict) -> list[Perso
                 columns[f"persons.{len(persons)}.{field}"] = entry.columns[question.path]
         persons.append(person)
     return persons
+
+
+def _repeat_path(form: FormView, ref: str) -> str:
+    """The path of a repeat given by path, xpath (`/data/victimes`) or name."""
+    parts = [p for p in ref.split("/") if p]
+    for start in range(len(parts)):
+        path = "/".join(parts[start:])
+        if path in form.repeats:
+            return path
+    named = sorted(r for r in form.repeats if parts and r.split("/")[-1] == parts[-1])
+    return named[0] if len(named) == 1 else "/".join(parts)
 
 
 def _person(reader: _Rows, entry, row: int) -> PersonIn | None:
@@ -373,7 +375,7 @@ def _yes_no(reader: _Rows, entry, target: str, row: int) -> bool | None:
     code = reader.code(entry, target, row)
     if code is None or code == "":
         return None
-    if code.strip().casefold() in YES or code is True:
+    if code.strip().casefold() in YES:
         return True
     if code.strip().casefold() in NO:
         return False

@@ -239,3 +239,11 @@ def test_a_need_written_as_its_label_is_one_choice():
     rows, errors = _rows(json.dumps(document).encode())
     assert errors == []
     assert rows[1].persons[0].needs == ["psychosocial_service"]
+
+
+@pytest.mark.parametrize("ref", ["victimes", "/pm_mali_2026/victimes", "/data/victimes"])
+def test_the_persons_repeat_may_be_named_by_name_or_xpath(ref):
+    mapping = {**exports.PM_MAPPING, "persons.repeat": {"question": ref}}
+    rows, errors = _rows(exports.kobo_json(SUBS), mapping)
+    assert errors == []
+    assert [len(r.persons) for r in rows] == [0, 1, 2, 3]
