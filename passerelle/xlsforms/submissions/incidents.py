@@ -32,7 +32,7 @@ from passerelle.imports.rows import IncidentIn, PersonIn, RowError
 
 from .dates import parse_date
 from .form import FormView, Question, form_view
-from .reading import ReadResult, Submission, _norm, _quote
+from .reading import ReadResult, Submission, _norm, _quote, worded
 
 INCIDENT_TEXT = {"exact_location", "narrative"}
 INCIDENT_DATES = {"occurred_on", "reported_on"}
@@ -80,7 +80,7 @@ MESSAGES = {
 
 
 def _error(kind: str, row: int, column: str, **params) -> RowError:
-    message = MESSAGES[kind] % {"row": row, "column": column, **params}
+    message = worded(MESSAGES[kind], row=row, column=column, **params)
     return RowError(row=row, column=column, message=message, code=kind)
 
 

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.conf import settings
+from django.utils.functional import lazy
 from django.utils.translation import gettext_lazy as _
 
 from passerelle.core import spreadsheets
@@ -70,13 +71,21 @@ REFUSALS = {
 }
 
 
+def worded(message, **params):
+    """`message % params`, still lazy: worded in the language active when it is shown (a
+    plain `lazy_string % params` would freeze the language of the moment it is made)."""
+    if not params:
+        return message
+    return lazy(lambda: str(message) % params, str)()
+
+
 class SubmissionsRefused(DomainError):
     """The whole file is refused (size, format, a form it does not match); `reason` is a
     REFUSALS key, or a core.spreadsheets reason for a workbook."""
 
     def __init__(self, reason: str, message=None, **params):
         if message is None:
-            message = REFUSALS[reason] % params if params else REFUSALS[reason]
+            message = worded(REFUSALS[reason], **params)
         super().__init__(message, code=reason)
         self.reason = reason
         self.params = params
@@ -757,7 +766,7 @@ def row_error(code: str, row: int, column: str, **params) -> RowError:
     return RowError(
         row=row,
         column=column,
-        message=ROW_MESSAGES[code] % {"row": row, "column": column, **params},
+        message=worded(ROW_MESSAGES[code], row=row, column=column, **params),
         code=code,
     )
 
@@ -884,10 +893,12 @@ def _deduplicate(kept: list[Submission], errors: list[RowError], notes: list) ->
     replaced = {s.replaces for s in by_key.values() if s.replaces and s.replaces in by_key}
     if older or replaced:
         notes.append(
-            _(
-                "%(count)s older copies or edited versions of submissions found later in the "
-                "file were skipped: only the latest version of each is imported."
+            worded(
+                _(
+                    "%(count)s older copies or edited versions of submissions found in the "
+                    "file were skipped: only the latest version of each is imported."
+                ),
+                count=older + len(replaced),
             )
-            % {"count": older + len(replaced)}
         )
     return sorted((s for key, s in by_key.items() if key not in replaced), key=lambda s: s.row)

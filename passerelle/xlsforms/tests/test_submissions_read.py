@@ -406,3 +406,24 @@ def test_absurdly_nested_json_is_refused_not_a_crash():
     with pytest.raises(SubmissionsRefused) as refused:
         read_submissions(document.encode(), None)
     assert refused.value.reason == "unreadable"
+
+
+def test_messages_are_worded_in_the_language_of_whoever_reads_them():
+    from django.utils.functional import Promise
+    from django.utils.translation import trans_real
+
+    from passerelle.xlsforms.submissions import reading
+
+    with translation.override("en"):
+        source = str(reading.ROW_MESSAGES["no_key"])
+    catalog = trans_real.translation("fr")._catalog._catalogs[0]
+    catalog[source] = "Ligne %(row)s, colonne %(column)s : la soumission n'a pas d'identifiant."
+    try:
+        with translation.override("en"):  # made while English is active...
+            error = reading.row_error("no_key", 3, "_uuid")
+        assert isinstance(error.message, Promise)
+        worded = error.as_dict()["message"]  # ...shown in each language
+        assert worded["en"].startswith("Row 3, column _uuid")
+        assert worded["fr"].startswith("Ligne 3, colonne _uuid")
+    finally:
+        del catalog[source]
