@@ -158,3 +158,19 @@ def test_who_is_refused(client_as, officer, org, other_org):
 
     assert not DBTaskResult.objects.exists()
     assert AuditEvent.objects.filter(action="access.refused").count() >= 4
+
+
+def test_the_list_reads_a_fixed_number_of_queries(officer, org):
+    from django.db import connection as db
+    from django.test.utils import CaptureQueriesContext
+
+    _connection(officer.user, org)
+    officer.get("/pulls/")  # warm the session and the policy's caches
+    with CaptureQueriesContext(db) as one:
+        assert officer.get("/pulls/").status_code == 200
+    for n in range(4):
+        _connection(officer.user, org, name=f"Kobo {n}")
+    with CaptureQueriesContext(db) as five:
+        page = officer.get("/pulls/").content.decode()
+    assert page.count("Pull now") >= 5
+    assert len(five) == len(one)
