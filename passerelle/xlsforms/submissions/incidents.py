@@ -46,6 +46,7 @@ INCIDENT_CODES = {
 }
 PERSON_TEXT = {"full_name", "father_name", "mother_name", "phone", "address"}
 PERSON_CODES = {"role", "sex", "age_group", "disability", "displacement_status"}
+CODE_LIKE = re.compile(r"^[\w.\-]{1,80}$")  # P-codes, vocabulary codes, choice names
 DATE_LIKE = re.compile(r"^[\d\s/.:TZ+\-]{1,40}$")
 YES = {"yes", "oui", "true", "vrai", "1", "1.0", "y", "o"}
 NO = {"no", "non", "false", "faux", "0", "0.0", "n"}
@@ -70,6 +71,10 @@ MESSAGES = {
     "not_a_date": _(
         "Row %(row)s, column %(column)s: the answer is not a date (jj/mm/aaaa, aaaa-mm-jj or an "
         "Excel date)."
+    ),
+    "not_a_code": _(
+        "Row %(row)s, column %(column)s: the answer is not a code (the question mapped is "
+        "free text): map a list of choices or a question holding codes."
     ),
     "bad_number": _("Row %(row)s, column %(column)s: the answer is not a whole number."),
     "bad_geopoint": _(
@@ -142,6 +147,11 @@ class _Rows:
             return None
         choices = (self.mapping.get(target) or {}).get("choices")
         if not choices:
+            if not question.is_select and not CODE_LIKE.match(answer):
+                # a text question's answer taken as a code: never passed on (or quoted) when it
+                # is plainly not one (it may be a name or a narrative)
+                self.errors.append(_error("not_a_code", row, column))
+                return None
             return answer
         code = choices.get(answer, "")
         if isinstance(code, list | tuple):

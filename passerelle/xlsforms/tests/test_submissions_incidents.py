@@ -247,3 +247,15 @@ def test_the_persons_repeat_may_be_named_by_name_or_xpath(ref):
     rows, errors = _rows(exports.kobo_json(SUBS), mapping)
     assert errors == []
     assert [len(r.persons) for r in rows] == [0, 1, 2, 3]
+
+
+def test_free_text_taken_as_a_code_is_refused_without_being_quoted():
+    mapping = {**exports.PM_MAPPING, "category": {"question": "description"}}
+    rows, errors = _rows(exports.kobo_json(SUBS), mapping)
+    assert rows == []
+    assert {(e.column, e.code) for e in errors} == {("incident/description", "not_a_code")}
+    assert not any("Récit" in str(e.message) for e in errors)
+    mapping["area"] = {"question": "localite"}  # "Quartier 4": not a code either
+    mapping["category"] = exports.PM_MAPPING["category"]
+    rows, errors = _rows(exports.kobo_json(SUBS), mapping)
+    assert {e.code for e in errors} == {"not_a_code"}
