@@ -352,6 +352,7 @@ SPECTACULAR_SETTINGS = {
 }
 API_TOKEN_DAYS = 90  # a new token's default lifetime; at most API_TOKEN_MAX_DAYS
 API_TOKEN_MAX_DAYS = 365
+API_TOKEN_TWO_FACTOR_MINUTES = 10  # a token reads levels 3-4 if made this soon after a code
 
 # Two-factor authentication (django-otp): required of level-3/4 roles and system admins.
 OTP_TOTP_ISSUER = "Passerelle"
