@@ -4,7 +4,7 @@ import copy
 
 import pytest
 from django.utils import translation
-from hypothesis import given, settings
+from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from passerelle.xlsforms.forms import read_form
@@ -231,3 +231,48 @@ def test_every_target_has_a_label_and_types():
 
     for target, spec in TARGETS.items():
         assert str(target_label(target)) and spec.types
+
+
+JSON = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.text(max_size=12),
+    lambda inner: (
+        st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=8), inner, max_size=3)
+    ),
+    max_leaves=8,
+)
+KEYS = st.sampled_from([*TARGETS, "x", "", "persons.consent.nothing"])
+ENTRY = st.one_of(
+    JSON,
+    st.fixed_dictionaries(
+        {
+            "question": st.sampled_from(
+                [
+                    "region",
+                    "cercle",
+                    "/data/victimes",
+                    "nom",
+                    "zz",
+                    "",
+                    "besoins",
+                    "intro",
+                    "/data/incident/gps",
+                ]
+            )
+        },
+        optional={
+            "choices": st.one_of(JSON, st.dictionaries(st.text(max_size=6), JSON, max_size=3)),
+            "value": JSON,
+        },
+    ),
+)
+
+
+@given(st.one_of(JSON, st.dictionaries(KEYS, ENTRY, max_size=6)))
+@settings(
+    max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+def test_any_mapping_is_checked_without_crashing(pm, mapping):
+    """Whatever a browser posts as a mapping, the check answers a list of errors."""
+    errors = mapping_errors(pm, mapping)
+    for error in errors:
+        assert str(error.message)

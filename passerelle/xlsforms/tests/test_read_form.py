@@ -283,3 +283,56 @@ def test_digest_is_of_the_content_not_of_the_zip():
     assert read_form(first).digest == read_form(second).digest
     assert read_form(F.protection_monitoring_form("2026.12")).digest != read_form(first).digest
     assert reading.digest(b"abc") == reading.digest(b"abc") != reading.digest(b"abd")
+
+
+TYPES = [
+    "text",
+    "integer",
+    "date",
+    "note",
+    "calculate",
+    "begin_group",
+    "end_group",
+    "begin_repeat",
+    "end_repeat",
+    "select_one l",
+    "select_multiple l",
+    "select_one m",
+    "select_one_from_file f.csv",
+    "geopoint",
+    "acknowledge",
+    "",
+    "bogus type",
+    "start",
+]
+NAMES = ["a", "b", "q1", "nom", "a b", "", "1x", "_x", "${a}", "meta", "data"]
+CELLS = st.one_of(
+    st.sampled_from(["", "x", "${a}", "yes", "${zz} > 1", "=1+1", "Âge"]),
+    st.text(alphabet=st.characters(blacklist_categories=("Cc", "Cs")), max_size=8),
+)
+
+
+@given(
+    rows=st.lists(
+        st.tuples(st.sampled_from(TYPES), st.sampled_from(NAMES), CELLS, CELLS), max_size=12
+    ),
+    choices=st.lists(
+        st.tuples(st.sampled_from(["l", "m", ""]), st.sampled_from(NAMES), CELLS), max_size=6
+    ),
+)
+@settings(max_examples=60, deadline=None)
+def test_any_survey_sheet_reads_or_is_refused_as_a_domain_error(rows, choices):
+    """Whatever the sheets hold, read_form answers a definition or a DomainError: never
+    another exception (a traceback on the page)."""
+    data = F.workbook(
+        {
+            "survey": [["type", "name", "label", "relevant"], *[list(r) for r in rows]],
+            "choices": [["list_name", "name", "label"], *[list(c) for c in choices]],
+        }
+    )
+    try:
+        form = read_form(data)
+    except DomainError as refused:
+        assert str(refused)
+    else:
+        assert all(q.xpath.startswith("/") for q in form.questions)
