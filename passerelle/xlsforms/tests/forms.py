@@ -1071,3 +1071,159 @@ HELDOUT2_TRUTH = {
         },
     },
 }
+
+
+# ---------------------------------------------------------------------------------------------
+# A third held-out form, written AFTER the proposal was frozen again (commit 19af9c0, the
+# improvements made on held-out 2) and scored once: English only (an untagged `label`),
+# ODK-style names, questions phrased as questions.
+# ---------------------------------------------------------------------------------------------
+
+HELDOUT3_CHOICES = {
+    "yn": [("yes", "Yes"), ("no", "No")],
+    "inc": [
+        ("shooting", "Shooting"),
+        ("abduct", "Abduction of a person"),
+        ("sgbv", "Sexual and gender-based violence"),
+        ("forced_recruit", "Forced recruitment of a child"),
+        ("uxo", "Unexploded ordnance"),
+        ("extortion", "Extortion at a checkpoint"),
+        ("arrest", "Arbitrary arrest"),
+        ("other", "Other (specify)"),
+    ],
+    "perp": [
+        ("state", "State armed forces"),
+        ("nsag", "Non-state armed group"),
+        ("community", "Community members"),
+        ("unknown", "Unknown"),
+    ],
+    "sexes": [("female", "Female"), ("male", "Male"), ("unknown", "Prefer not to say")],
+    "ageg": [
+        ("u5", "Under 5"),
+        ("5_11", "5 to 11"),
+        ("12_17", "12 to 17"),
+        ("18_59", "18 to 59"),
+        ("60p", "60 and above"),
+    ],
+    "popgroup": [
+        ("idp", "IDP"),
+        ("ret", "Returnee"),
+        ("host", "Host community member"),
+        ("ref", "Refugee"),
+    ],
+    "svc": [
+        ("med", "Medical"),
+        ("mhpss", "Mental health and psychosocial support"),
+        ("legal", "Legal counselling"),
+        ("cash", "Cash"),
+        ("nfi", "Non-food items"),
+    ],
+}
+
+
+def heldout_form_3() -> bytes:
+    survey = [
+        ["type", "name", "label", "choice_filter"],
+        ["today", "today"],
+        ["text", "interviewer", "Interviewer name"],
+        ["select_one yn", "consent_interview", "Does the respondent agree to be interviewed?"],
+        ["begin_group", "incident_details", "Incident details"],
+        ["date", "q2_1", "On what date did the incident occur?"],
+        ["select_one states", "q2_2", "State"],
+        ["select_one districts", "q2_3", "District", "state=${q2_2}"],
+        ["text", "q2_4", "Specific location (village, neighbourhood)"],
+        ["select_one inc", "q2_5", "What happened?"],
+        ["select_one perp", "q2_6", "Who was responsible?"],
+        ["text", "q2_7", "Describe the incident"],
+        ["geopoint", "q2_8", "Record GPS point"],
+        ["end_group", "incident_details"],
+        ["begin_repeat", "affected", "Affected individuals"],
+        ["select_one sexes", "ind_sex", "Sex of the individual"],
+        ["integer", "ind_age", "Age of the individual"],
+        ["select_one ageg", "ind_agegroup", "Age bracket"],
+        ["select_one yn", "ind_pwd", "Does the individual have a disability?"],
+        ["select_one popgroup", "ind_status", "Population group"],
+        ["select_multiple svc", "ind_services", "Which services does the individual need?"],
+        ["select_one yn", "ind_share",
+         "Does the individual agree that their case is shared with partners (without name)?"],
+        ["end_repeat", "affected"],
+        ["end", "end"],
+    ]  # fmt: skip
+    choices = [["list_name", "name", "label", "state"]]
+    for list_name, rows in HELDOUT3_CHOICES.items():
+        for name, label in rows:
+            choices.append([list_name, name, label])
+    for area in mali_areas():
+        if area["level"] == 1:
+            choices.append(["states", slug(area["name_en"]), area["name_en"]])
+        else:
+            parent = next(a for a in mali_areas() if a["pcode"] == area["parent"])
+            choices.append(["districts", "d" + area["pcode"][2:], area["name_en"],
+                            slug(parent["name_en"])])  # fmt: skip
+    settings = [["form_title", "form_id", "version"], ["PM incidents", "pm_odk_3", "3"]]
+    return workbook({"survey": survey, "choices": choices, "settings": settings})
+
+
+def heldout3_area_truth() -> dict[str, dict[str, str]]:
+    areas = mali_areas()
+    return {
+        "q2_2": {slug(a["name_en"]): a["pcode"] for a in areas if a["level"] == 1},
+        "q2_3": {"d" + a["pcode"][2:]: a["pcode"] for a in areas if a["level"] == 2},
+    }
+
+
+HELDOUT3_TRUTH = {
+    "occurred_on": {"question": "q2_1"},
+    "area": {"question": "q2_3"},
+    "exact_location": {"question": "q2_4"},
+    "category": {
+        "question": "q2_5",
+        "choices": {
+            "shooting": ("pm.attacks_on_civilians", "hr.010105000000", "hr.010103020000"),
+            "abduct": ("pm.abduction_detention", "hr.030104000000"),
+            "sgbv": ("pm.gbv",),
+            "forced_recruit": ("pm.child_recruitment",),
+            "uxo": ("pm.explosive_ordnance",),
+            "extortion": ("pm.property", "hr.130104000000"),
+            "arrest": ("pm.abduction_detention", "hr.030101000000"),
+            "other": "",
+        },
+    },
+    "perpetrator": {
+        "question": "q2_6",
+        "choices": {
+            "state": "national_armed_forces",
+            "nsag": "non_state_armed_group",
+            "community": "civilian_community",
+            "unknown": "unknown",
+        },
+    },
+    "narrative": {"question": "q2_7"},
+    "coordinates": {"question": "q2_8"},
+    "persons.repeat": {"question": "affected"},
+    "persons.sex": {"question": "ind_sex", "choices": {"female": "f", "male": "m", "unknown": "u"}},
+    "persons.age": {"question": "ind_age"},
+    "persons.age_group": {
+        "question": "ind_agegroup",
+        "choices": {"u5": "0_4", "5_11": "5_11", "12_17": "12_17", "18_59": "18_59",
+                    "60p": "60_plus"},
+    },
+    "persons.disability": {"question": "ind_pwd", "choices": {"yes": "yes", "no": "no"}},
+    "persons.displacement_status": {
+        "question": "ind_status",
+        "choices": {"idp": "idp", "ret": "returnee", "host": "resident", "ref": "refugee"},
+    },
+    "persons.needs": {
+        "question": "ind_services",
+        "choices": {
+            "med": "health_medical_service",
+            "mhpss": "psychosocial_service",
+            "legal": "legal_assistance_service",
+            "cash": "cash_assistance",
+            "nfi": ("", "other_service"),
+        },
+    },
+    "persons.consent.case_sharing": {
+        "question": "ind_share", "choices": {"yes": "yes", "no": "no"}
+    },
+}  # fmt: skip
