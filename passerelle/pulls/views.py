@@ -8,6 +8,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
+from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_POST
 
 from passerelle import policy
@@ -36,6 +37,7 @@ def connection_list(request):
     return render(request, "pulls/list.html", {"connections": connections})
 
 
+@sensitive_post_parameters("token", "email", "password")
 @policy.permission("import.run")
 def connection_create(request):
     form = ConnectionForm(request.POST or None, user=request.user)
@@ -55,6 +57,7 @@ def connection_create(request):
     return render(request, "pulls/form.html", {"form": form, "connection": None})
 
 
+@sensitive_post_parameters("token", "email", "password")
 @policy.permission("import.run")
 def connection_edit(request, public_id):
     connection = _connection(request, public_id)

@@ -174,3 +174,15 @@ def test_the_list_reads_a_fixed_number_of_queries(officer, org):
         page = officer.get("/pulls/").content.decode()
     assert page.count("Pull now") >= 5
     assert len(five) == len(one)
+
+
+def test_an_error_report_of_the_connection_form_hides_the_credentials(rf, officer):
+    from django.views.debug import SafeExceptionReporterFilter
+
+    from passerelle.pulls import views
+
+    request = rf.post("/pulls/new/", {"name": "x", "token": TOKEN, "password": "pw-1"})
+    request.user = officer.user
+    views.connection_create(request)  # marks the request's sensitive parameters
+    shown = SafeExceptionReporterFilter().get_post_parameters(request)
+    assert TOKEN not in str(shown) and "pw-1" not in str(shown)
