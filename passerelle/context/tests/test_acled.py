@@ -215,7 +215,7 @@ def test_an_acled_import_changes_no_protection_figure(areas, importer, monitor, 
         )
 
     before = figures()
-    assert before[2] == 1 and sum(before[1]) > 0  # the incident is counted
+    assert before[2] == 1  # the incident is counted in the aggregate table
     rows = [event(event_id_cnty=f"MLI{n}", fatalities="4") for n in range(30)]
     acled.import_events(importer, data=export(*rows))
     assert AcledEvent.objects.count() == 30
