@@ -492,3 +492,19 @@ def test_a_pull_cancelled_from_the_imports_page_applies_nothing(
         assert snapshot() == before
         connection.refresh_from_db()
         assert connection.cursor == "" and connection.last_batch.status != "applied"
+
+
+def test_odk_asks_for_submissions_made_or_edited_after_the_cursor(importer, org, form_version):
+    from urllib.parse import parse_qs, urlsplit
+
+    with OdkStandIn(odk_records(3), page_size=10) as server:
+        connection = make_connection(importer, org, form_version, server)
+        services.pull(importer, connection=connection)
+        connection.refresh_from_db()
+        services.pull(importer, connection=connection)
+        asked = parse_qs(urlsplit(server.requests[-1]).query)
+        moment = connection.cursor
+        assert asked["$filter"] == [
+            f"__system/submissionDate gt {moment} or __system/updatedAt gt {moment}"
+        ]
+        assert asked["$expand"] == ["*"]
