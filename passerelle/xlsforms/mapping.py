@@ -347,7 +347,9 @@ QUESTION_SYNONYMS = {
                       "assistance", "referencement", "referral needs"],
     "persons.consent.aggregate_reporting": ["consentement statistiques",
                                             "consent statistics", "consent aggregate"],
-    "persons.consent.case_sharing": ["consentement partage", "consent sharing",
+    "persons.consent.case_sharing": ["agree shared partners", "agree share",
+                                     "accepte partage", "d'accord partage", "accord partage",
+                                     "consentement partage", "consent sharing",
                                      "consentement au partage", "consent to share",
                                      "consent to sharing", "partage des informations"],
     "persons.consent.identifiable_sharing": ["consentement partage identite",
@@ -363,7 +365,9 @@ QUESTION_SYNONYMS = {
 CHOICE_SYNONYMS = {
     "category": {
         "pm.attacks_on_civilians": ["meurtre", "homicide", "killing", "murder", "assassinat",
-                                    "tue", "killed", "attaque", "attack", "execution"],
+                                    "tue", "killed", "attaque", "attack", "execution",
+                                    "shooting", "tirs", "fusillade", "bombardement",
+                                    "shelling"],
         "pm.abduction_detention": ["enlevement", "abduction", "kidnapping", "rapt", "detention",
                                    "arrestation", "arrest", "disparition", "disappearance",
                                    "otage", "hostage"],
@@ -505,6 +509,15 @@ CHOICE_SYNONYMS = {
                             "cash transfer", "money"],
         "other_service": ["autre", "other", "nfi", "non vivres", "non food items",
                           "articles non alimentaires", "biens non alimentaires"],
+    },
+    "age_group": {
+        "0_4": ["moins de 5 ans", "under 5", "under five", "0 4", "0 5", "moins de 5"],
+        "5_11": ["5 11", "5 a 11", "5 to 11", "6 11"],
+        "12_17": ["12 17", "12 a 17", "12 to 17"],
+        "18_59": ["18 59", "18 a 59", "18 to 59", "adulte", "adult"],
+        "60_plus": ["60 et plus", "60 and above", "60 and over", "60 plus", "60", "plus de 60",
+                    "over 60", "personne agee", "elderly"],
+        "unknown": ["inconnu", "unknown", "ne sait pas", "dk"],
     },
     "role": {
         "victim": ["victime", "victim", "survivant", "survivor"],
