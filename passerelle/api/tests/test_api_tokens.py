@@ -146,3 +146,35 @@ def test_a_viewer_cannot_record_and_a_bad_body_is_a_validation_problem(
         content_type="application/json",
     )
     assert future.status_code == 400 and "occurred_on" in future.json()["errors"]
+
+
+def test_a_session_verified_minutes_ago_makes_a_verified_token_without_a_code(monitor, client_for):
+    """No code typed: the token is verified only if the session's second factor was used
+    within API_TOKEN_TWO_FACTOR_MINUTES (the device's last use); later, levels 0-2 only."""
+    import datetime as dt
+
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    client = client_for(monitor)  # a session verified with the monitor's device
+    TOTPDevice.objects.filter(user=monitor).update(last_used_at=timezone.now())
+    page = client.post(reverse("api_tokens:list"), {"name": "fresh", "days": 7})
+    assert page.context["created"].two_factor_verified
+    stale = timezone.now() - dt.timedelta(minutes=11)
+    TOTPDevice.objects.filter(user=monitor).update(last_used_at=stale)
+    page = client.post(reverse("api_tokens:list"), {"name": "stale", "days": 7})
+    assert not page.context["created"].two_factor_verified
+    assert "levels 0 to 2 only" in page.content.decode()
+
+
+def test_a_wrong_code_makes_no_token(monitor, client_for):
+    client = client_for(monitor)
+    before = ApiToken.objects.count()
+    page = client.post(reverse("api_tokens:list"), {"name": "x", "days": 7, "code": "000000"})
+    assert page.status_code == 200 and page.context["form"].errors["code"]
+    assert ApiToken.objects.count() == before
+    assert AuditEvent.objects.filter(action="auth.2fa_failed", actor=monitor).exists()
+
+
+def test_api_answers_are_never_cached(monitor, incident):
+    response = api_client(monitor).get(reverse("api:incidents"))
+    assert "no-store" in response["Cache-Control"]
