@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import spreadsheet_urls, views
 
 app_name = "imports"
 
@@ -11,6 +11,7 @@ urlpatterns = [
     path("example/form.xlsx", views.example_form, name="example_form"),
     path("example/submissions.csv", views.example_export_csv, name="example_export_csv"),
     path("example/submissions.xlsx", views.example_export_xlsx, name="example_export_xlsx"),
+    *spreadsheet_urls.urlpatterns,
     path("<uuid:public_id>/", views.batch_detail, name="detail"),
     path("<uuid:public_id>/mapping/", views.batch_mapping, name="mapping"),
     path("<uuid:public_id>/preview/", views.batch_preview, name="preview"),

@@ -232,6 +232,10 @@ def test_the_page_checks_the_upload_and_shows_the_preview(client_for, monitor, o
     assert response.status_code == 302
     assert response["Location"] == reverse("imports:preview", kwargs={"public_id": batch.public_id})
     assert batch.error_count == 1 and batch.errors[0]["column"] == "occurred_on"
+    preview = client.get(response["Location"])
+    assert preview.status_code == 200
+    assert "Change the mapping" not in preview.content.decode()
+    assert reverse("imports:spreadsheet") in preview.content.decode()
     with unscoped():
         assert not Incident.objects.exists()
 
