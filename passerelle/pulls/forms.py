@@ -63,7 +63,7 @@ class ConnectionForm(forms.ModelForm):
         help_text=_("Never shown again; leave empty to keep the one saved."),
     )
     base_url = forms.URLField(
-        label=_("server address"),
+        label=_("Server address"),
         max_length=300,
         assume_scheme="https",
         help_text=_(
