@@ -23,6 +23,14 @@ from passerelle.core import exports
 FORM_NAME = "passerelle-example-protection-monitoring-form.xlsx"
 EXPORT_NAME = "passerelle-example-submissions.{fmt}"
 SUBMISSIONS = 24
+# The example's own fictitious people (the fixtures' names are the tests' own).
+PEOPLE = [
+    ("Nènè Kanouté", "Bakary Kanouté", "Sira Dembélé"),
+    ("Soumaïla Bagayoko", "Adama Bagayoko", "Rokia Diallo"),
+    ("Fanta Samaké", "Lassine Samaké", "Maïmouna Konaté"),
+    ("Yacouba Tounkara", "Sidi Tounkara", "Hawa Sissoko"),
+    ("Djénéba Fofana", "Mamadou Fofana", "Assitan Koné"),
+]
 DATE_PATHS = ("today", "incident/date_incident", "incident/date_signalement")
 MOMENT_PATHS = ("start", "end")
 
@@ -53,6 +61,11 @@ def submissions(today: dt.date | None = None) -> list[dict]:
         if values.get("incident/mois_incident"):
             values["incident/mois_incident"] = values["incident/date_incident"][:7]
         sub["submitted"] = sub["submitted"] + shift
+        for number, victim in enumerate(sub["victimes"]):
+            name, father, mother = PEOPLE[(subs.index(sub) + number) % len(PEOPLE)]
+            victim["victimes/nom"] = name
+            victim["victimes/nom_pere"] = father
+            victim["victimes/nom_mere"] = mother
         for key, value in list(values.items()):  # nothing a spreadsheet would run
             if isinstance(value, str) and exports.is_risky(value):
                 values[key] = ""
