@@ -109,6 +109,15 @@ def update_connection(
             changed.append(name)
     _check(connection)
     new_secret = {k: v for k, v in (credentials or {}).items() if v}
+    if ("base_url" in changed or "kind" in changed) and not new_secret:
+        # The saved credentials go only to the server they were given for: whoever points the
+        # connection elsewhere gives them again (else a colleague could send them to any host).
+        password = connection.auth == ServerConnection.Auth.PASSWORD
+        raise DomainError(
+            _("Give the credentials again when the server changes."),
+            field="password" if password else "token",
+            code="credentials_needed",
+        )
     if "auth" in changed or "kind" in changed or new_secret:
         merged = {**connection.credentials(), **new_secret} if "auth" not in changed else new_secret
         connection.set_credentials(_credentials_for(connection.kind, connection.auth, merged))

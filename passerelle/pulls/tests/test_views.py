@@ -186,3 +186,27 @@ def test_an_error_report_of_the_connection_form_hides_the_credentials(rf, office
     views.connection_create(request)  # marks the request's sensitive parameters
     shown = SafeExceptionReporterFilter().get_post_parameters(request)
     assert TOKEN not in str(shown) and "pw-1" not in str(shown)
+
+
+def test_the_saved_token_never_goes_to_a_new_server_address(officer, org):
+    """Pointing a connection at another server needs the credentials typed again: else anyone
+    who may edit it could have the saved token sent to a server of theirs."""
+    connection = _connection(officer.user, org)
+    form = {
+        "name": connection.name,
+        "kind": "kobo",
+        "base_url": "https://attacker.example.net",
+        "auth": "token",
+        "asset_uid": "aGao2026",
+        "interval_minutes": 60,
+    }
+    response = officer.post(f"/pulls/{connection.public_id}/edit/", form)
+    assert response.status_code == 200
+    assert "Give the credentials again when the server changes." in response.content.decode()
+    connection.refresh_from_db()
+    assert connection.base_url == "https://kobo.example.org"
+    response = officer.post(f"/pulls/{connection.public_id}/edit/", {**form, "token": "new-one"})
+    assert response.status_code == 302
+    connection.refresh_from_db()
+    assert connection.base_url == "https://attacker.example.net"
+    assert connection.credentials() == {"token": "new-one"}
