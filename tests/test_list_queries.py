@@ -101,6 +101,7 @@ NOT_LISTS = {
     "directory:entry_points": "a document per area and theme (pinned in directory tests)",
     "inforequests:metrics": "counts computed by the database",
     "coordination:training_map": "one count per area (reference areas), not rows",
+    "api_tokens:list": "the user's own API tokens, read in one query with nothing related",
 }
 LISTISH = ("list", "index", "register", "map", "received", "sent", "made", "related", "overdue")
 LISTISH += ("all", "home", "audit", "export", "xlsx", "hxl", "notifications", "action_points")

@@ -17,11 +17,13 @@ def _area(area):
     return None if area is None else {"pcode": area.pcode, "name": area.name, "level": area.level}
 
 
-def incident(user, obj, *, audit_reads: bool = True) -> dict:
+def incident(user, obj, *, audit_reads: bool = True, only=None) -> dict:
+    """`only`: the names to build (a list shows level-2 columns: the record's persons and
+    history, which `redact` leaves unread until asked, are then never read)."""
     record = policy.redact(user, obj, audit_reads=audit_reads)
     out = {"id": obj.public_id}
     for name in INCIDENT_FIELDS:
-        if not record.shows(name):
+        if not record.shows(name) or (only is not None and name not in only):
             continue
         value = getattr(record, name)
         if name == "owner":
@@ -47,10 +49,10 @@ def incident(user, obj, *, audit_reads: bool = True) -> dict:
     return out
 
 
-def consent(obj) -> dict:
+def consent(obj, person=None) -> dict:
     return {
         "id": obj.public_id,
-        "person": obj.person.public_id,
+        "person": (person or obj.person).public_id,
         "scope": obj.scope,
         "given": obj.given,
         "given_at": obj.given_at,
@@ -58,7 +60,9 @@ def consent(obj) -> dict:
     }
 
 
-def person(user, obj, *, audit_reads: bool = True) -> dict:
+def person(user, obj, *, audit_reads: bool = True, consents=None) -> dict:
+    """`consents`: the person's consents already read for a page (through `policy.scope`),
+    used instead of one query per person when the reader may see them."""
     record = policy.redact(user, obj, audit_reads=audit_reads)
     out = {"id": obj.public_id, "incident": obj.incident.public_id}
     for name in PERSON_FIELDS:
@@ -68,10 +72,8 @@ def person(user, obj, *, audit_reads: bool = True) -> dict:
         if name in {"age_group", "displacement_status"}:
             value = _coded(value)
         elif name == "consents":
-            value = [
-                {k: v for k, v in consent(c).items() if k != "person"} | {"person": obj.public_id}
-                for c in value
-            ]
+            rows = value if consents is None else consents.get(obj.pk, [])
+            value = [consent(c, person=obj) for c in rows]
         out[name] = value
     return out
 

@@ -105,10 +105,10 @@ class IncidentList(PolicyView):
         page = self.paginate_queryset(qs)
         policy.prefetch_shared(request.user, page)
         columns = {name for name, level in INCIDENT_FIELDS.items() if level <= 2}
-        rows = []
-        for incident in page:
-            row = represent.incident(request.user, incident, audit_reads=False)
-            rows.append({k: v for k, v in row.items() if k == "id" or k in columns})
+        rows = [
+            represent.incident(request.user, incident, audit_reads=False, only=columns)
+            for incident in page
+        ]
         return self.get_paginated_response(rows)
 
     @extend_schema(request=s.IncidentIn, responses={201: s.IncidentOut})
@@ -208,7 +208,13 @@ class PersonList(PolicyView):
             "incident_id", "pk"
         )
         page = self.paginate_queryset(qs)
-        rows = [represent.person(request.user, p, audit_reads=False) for p in page]
+        consents: dict = {}  # the page's consents in one query, through the policy
+        shown = policy.scope(request.user, Consent.objects.all(), "person.view")
+        for row in shown.filter(person__in=[p.pk for p in page]).order_by("pk"):
+            consents.setdefault(row.person_id, []).append(row)
+        rows = [
+            represent.person(request.user, p, audit_reads=False, consents=consents) for p in page
+        ]
         shown = {k for row in rows for k in row if k in PERSON_FIELDS}
         _record_page(
             request.user,
