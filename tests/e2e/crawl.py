@@ -35,6 +35,7 @@ SKIPPED = (
     "/i18n/",
     "/areas/boundaries/",
     "/keep-alive/",
+    "/api/",  # the REST API: JSON, and its docs page is Swagger UI's own, not the site's
 )
 # Routes answered with a fragment or a file whatever their path looks like.
 SKIPPED_NAMES = {
