@@ -7,6 +7,7 @@ version and digest, never its labels.
 
 from __future__ import annotations
 
+from django.utils.functional import lazy
 from django.utils.translation import gettext_lazy as _
 
 from passerelle import policy
@@ -41,15 +42,13 @@ def save_form(actor, *, organisation, data: bytes, files: dict | None = None) ->
         organisation=organisation, form_id=form.form_id, version=form.version
     ).first()
     if existing is not None and existing.digest != digest:
-        raise DomainError(
-            _(
-                "A different form with the id “%(form_id)s” and the version “%(version)s” was "
-                "already uploaded. Give this form a new version (the “version” column of its "
-                "settings sheet) and upload it again."
-            )
-            % {"form_id": form.form_id, "version": form.version or "-"},
-            code="xlsform_version_taken",
+        message = _(
+            "A different form with the id “%(form_id)s” and the version “%(version)s” was "
+            "already uploaded. Give this form a new version (the “version” column of its "
+            "settings sheet) and upload it again."
         )
+        params = {"form_id": form.form_id, "version": form.version or "-"}
+        raise DomainError(lazy(lambda: str(message) % params, str)(), code="xlsform_version_taken")
     definition = form.as_json()
     if existing is not None:
         if existing.definition == definition:
