@@ -210,20 +210,28 @@ def record_many(actor, entries, *, batch_size: int = 2000) -> int:
         seq, prev = (last.seq, last.hash) if last else (0, GENESIS)
         at = timezone.now()
         pending: list[dict] = []
-        details: dict[int, dict] = {}  # one normalised copy per detail object shared by entries
+        # Equal details (most of an import's) normalised and converted for the database once.
+        details: dict = {}
+        adapt = connection.ops.adapt_json_value
         for entry in entries:
             object_type, object_id = entry.ref or _object_ref(entry.obj)
             raw = entry.detail or {}
-            detail = details.get(id(raw))
-            if detail is None or detail[0] is not raw:
-                detail = (raw, json.loads(json.dumps(raw, default=str)))
-                details[id(raw)] = detail
+            try:
+                known = tuple(sorted(raw.items()))
+                detail = details.get(known)
+            except TypeError:  # unhashable values: not shared
+                known, detail = None, None
+            if detail is None:
+                normalised = json.loads(json.dumps(raw, default=str))
+                detail = (normalised, bulk.Raw(adapt(normalised, None)))
+                if known is not None:
+                    details[known] = detail
             seq += 1
             event = _Draft()
             event.seq, event.at, event.actor_id, event.actor_label = seq, at, actor_id, label
             event.organisation_id = getattr(entry.organisation, "pk", entry.organisation)
             event.action, event.object_type, event.object_id = entry.action, object_type, object_id
-            event.level, event.outcome, event.detail = entry.level, entry.outcome, detail[1]
+            event.level, event.outcome, event.detail = entry.level, entry.outcome, detail[0]
             event.prev_hash = prev
             prev = compute_hash(event, keys)
             pending.append(
@@ -238,7 +246,7 @@ def record_many(actor, entries, *, batch_size: int = 2000) -> int:
                     "object_id": object_id,
                     "level": entry.level,
                     "outcome": entry.outcome,
-                    "detail": event.detail,
+                    "detail": detail[1],
                     "prev_hash": event.prev_hash,
                     "hash": prev,
                 }

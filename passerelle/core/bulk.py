@@ -28,6 +28,16 @@ from .fields import EncryptedTextField, Sealed
 CHUNK = 1000
 
 
+class Raw:
+    """A value already in the database's form (converted once by the caller for many rows,
+    e.g. the same JSON document): written as it is."""
+
+    __slots__ = ("value",)
+
+    def __init__(self, value):
+        self.value = value
+
+
 def _to_db(field, conn) -> Callable[[object], object]:
     """The field's conversion of a (non-None) Python value, chosen once: the backend's own
     adapters for the types that need one, `get_db_prep_save` for any other non-plain field."""
@@ -79,10 +89,17 @@ def _converter(field, now, conn) -> Callable[[dict], object]:
     default = field.get_default
     to_db = _to_db(field, conn)
     if to_db is not None:
+        last = [None, None]  # the previous value and its conversion (often the same time)
 
         def prepared(row):
             value = row[name] if name in row else default()
-            return None if value is None else to_db(value)
+            if value is None:
+                return None
+            if value.__class__ is Raw:
+                return value.value
+            if value is not last[0]:
+                last[0], last[1] = value, to_db(value)
+            return last[1]
 
         return prepared
 
