@@ -10,12 +10,10 @@ from __future__ import annotations
 
 import itertools
 
-from django.db import transaction
 from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 
 from passerelle import policy
-from passerelle.core import audit
 from passerelle.core.errors import DomainError
 
 from . import batches, pipeline
@@ -141,58 +139,16 @@ def known_form_versions(organisations):
     return FormVersion.objects.filter(organisation__in=organisations).select_related("organisation")
 
 
-@transaction.atomic
-def save_form_version(actor, *, organisation, data: bytes):
-    """Read an uploaded XLSForm (FormRejected with pyxform's problems, worded) and keep its
-    definition for `organisation`; the same form id and version again is reused (updated
-    when the file changed), with the mapping saved for it."""
-    from passerelle.xlsforms import forms as xlsforms
-    from passerelle.xlsforms.models import FormVersion
-
-    policy.require(actor, "import.run", organisation)
-    try:
-        definition = xlsforms.read_form(data)
-    except DomainError as exc:
-        raise FormRejected([exc.message]) from None
-    digest = xlsforms.digest(data)
-    version, created = FormVersion.objects.get_or_create(
-        organisation=organisation,
-        form_id=definition.form_id[:200],
-        version=(definition.version or "")[:200],
-        defaults={
-            "title": (definition.title or "")[:300],
-            "languages": definition.languages,
-            "definition": definition.as_json(),
-            "digest": digest,
-            "uploaded_by": actor,
-        },
-    )
-    if not created and version.digest != digest:
-        version.title = (definition.title or "")[:300]
-        version.languages = definition.languages
-        version.definition = definition.as_json()
-        version.digest = digest
-        version.uploaded_by = actor
-        version.save()
-    audit.record(
-        actor,
-        "xlsform.upload",
-        version,
-        organisation=organisation,
-        detail={
-            "questions": sum(1 for q in definition.questions if not q.is_section),
-            "languages": len(definition.languages),
-            "new": created,
-        },
-    )
-    return version
-
-
 def upload(actor, *, organisation, form_version=None, xlsform=None, export) -> ImportBatch:
     """Step 1: the form version (read from the uploaded XLSForm or chosen among the known
     ones) and the export, kept encrypted in a new draft batch."""
     if form_version is None:
-        form_version = save_form_version(actor, organisation=organisation, data=xlsform.read())
+        from passerelle.xlsforms import services as xlsforms
+
+        try:
+            form_version = xlsforms.save_form(actor, organisation=organisation, data=xlsform.read())
+        except DomainError as exc:  # pyxform's problems, a version already taken...
+            raise FormRejected([exc.message]) from None
     elif not policy.can(actor, "import.run", form_version):
         raise DomainError(_("This form version belongs to another organisation."))
     return batches.create_batch(
@@ -226,13 +182,12 @@ def current_mapping(version, user=None) -> tuple[dict, bool, list]:
     left out): a proposal leaves out the persons when `user` may not record persons in the
     form's organisation, and the identities when they may not read them (the pipeline would
     refuse every such row; the page says why those questions are not imported)."""
-    from passerelle.xlsforms import mapping as mappings
+    from passerelle.xlsforms import services as xlsforms
     from passerelle.xlsforms.models import FormMapping
 
-    saved = FormMapping.objects.filter(form_version=version).first()
-    if saved is not None and saved.mapping:
-        return dict(saved.mapping), True, []
-    proposal = mappings.propose_mapping(version.form())
+    proposal = dict(xlsforms.initial_mapping(version))
+    if FormMapping.objects.filter(form_version=version).exists():
+        return proposal, True, []
     left_out = []
     if user is not None:
         organisation = version.organisation
@@ -245,24 +200,17 @@ def current_mapping(version, user=None) -> tuple[dict, bool, list]:
     return proposal, False, left_out
 
 
-@transaction.atomic
 def save_mapping(actor, *, batch: ImportBatch, editor) -> None:
-    """Keep the officer's mapping for the batch's form version (reused by its next imports)."""
-    from passerelle.xlsforms.models import FormMapping
+    """Keep the officer's mapping for the batch's form version (reused by its next imports):
+    xlsforms' service, which checks it once more."""
+    from passerelle.xlsforms import services as xlsforms
 
-    version = editor.version
-    policy.require(actor, "import.run", version)
-    mapping = editor.mapping()
-    saved, created = FormMapping.objects.update_or_create(
-        form_version=version, defaults={"mapping": mapping, "updated_by": actor}
-    )
-    audit.record(
-        actor,
-        "xlsform.mapping",
-        saved,
-        organisation=version.organisation,
-        detail={"fields": len(mapping), "new": created},
-    )
+    try:
+        xlsforms.save_mapping(actor, form_version=editor.version, mapping=editor.mapping())
+    except xlsforms.MappingRefused as exc:
+        raise DomainError(
+            "; ".join(str(error.message) for error in exc.errors) or exc.message
+        ) from None
     if batch.options.get("mapping") is not None:  # the saved mapping now applies
         options = {k: v for k, v in batch.options.items() if k != "mapping"}
         ImportBatch.objects.filter(pk=batch.pk).update(options=options)
