@@ -271,7 +271,9 @@ def test_the_credentials_never_reach_the_audit_log_a_log_line_or_a_page(
     assert ODK_PASSWORD not in stored.token  # encrypted at rest
 
 
-def test_rows_with_errors_apply_nothing_and_show_the_errors(importer, org, form_version):
+def test_rows_with_errors_apply_nothing_and_show_the_errors(
+    importer, org, form_version, client_for
+):
     records = kobo_records(3)
     records[1]["incident/date_incident"] = "pas une date"
     with KoboStandIn(records, page_size=10) as server:
@@ -285,6 +287,10 @@ def test_rows_with_errors_apply_nothing_and_show_the_errors(importer, org, form_
         assert connection.last_batch.status == ImportBatch.Status.FAILED
         assert connection.last_batch.errors[0]["row"] == 2
         assert "1 submissions could not be imported" in connection.last_error_message
+        page = client_for(importer).get(f"/pulls/{connection.public_id}/").content.decode()
+        assert "Problems in the last pull" in page
+        assert "pas une date" not in page  # a message never quotes the answer itself
+        assert connection.last_batch.errors[0]["message"]["en"] in page
 
 
 def test_no_form_mapping_is_a_clear_error(importer, org, form_version):
