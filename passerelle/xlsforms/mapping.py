@@ -781,7 +781,7 @@ def _area_level_score(form: FormDefinition, q: Question, level: int) -> float:
     for choice in choices[:200]:
         if PCODE.match(choice.name) and _pcode_level(choice.name) == level:
             hits += 1
-        elif any(fold(text) in names for text in [choice.name, *choice.labels.values()]):
+        elif any(_area_key(t) in names for t in [choice.name, *choice.labels.values()]):
             hits += 1
     share = hits / min(len(choices), 200)
     return 0.6 * share if share >= 0.6 else 0.0
@@ -793,7 +793,7 @@ def _area_names(level: int) -> dict[str, list[Code]]:
     def compute():
         out: dict[str, list[Code]] = {}
         for code in codes(f"area{level}"):
-            for label in {fold(label) for label in code.labels}:
+            for label in {_area_key(label) for label in code.labels}:
                 out.setdefault(label, []).append(code)
         return out
 
@@ -813,8 +813,9 @@ def _area_choices(form, target, q, choices, mapping) -> dict:
     known = _memo(("area_codes",), lambda: {c.code for c in codes("area")})
     out = {}
     for choice in choices:
-        if PCODE.match(choice.name) and (choice.name in known or not known):
-            out[choice.name] = choice.name
+        pcode = choice.name.strip().upper()
+        if PCODE.match(pcode) and (pcode in known or not known):
+            out[choice.name] = pcode
             continue
         found = ""
         levels = [level] if level else [3, 2, 1]
@@ -822,7 +823,7 @@ def _area_choices(form, target, q, choices, mapping) -> dict:
             names = _area_names(lvl)
             matches: list[Code] = []
             for text in [*choice.labels.values(), choice.name]:
-                matches = names.get(fold(text), []) or names.get(_strip_prefix(text), [])
+                matches = names.get(_area_key(text), [])
                 if matches:
                     break
             if len(matches) > 1 and parent_of:
@@ -835,13 +836,16 @@ def _area_choices(form, target, q, choices, mapping) -> dict:
     return out
 
 
-def _strip_prefix(text: str) -> str:
-    folded = fold(text)
-    for prefix in ("cercle de ", "region de ", "commune de ", "district de ", "cercle d ",
-                   "region d "):  # fmt: skip
-        if folded.startswith(prefix):
-            return folded[len(prefix) :]
-    return folded
+AREA_WORDS = re.compile(
+    r"^(?:(?:cercle|region|commune|district|province|prefecture)\s+(?:de|du|d|of)\s+)"
+    r"|\s+(?:cercle|region|commune|district)$"
+)
+
+
+def _area_key(text: str) -> str:
+    """An area name as compared: folded, without "Cercle de" / "Region of" / "… district",
+    spaces and hyphens ignored ("Ti-n-Essako" and "Tin-Essako" are one name)."""
+    return AREA_WORDS.sub("", fold(text)).replace(" ", "")
 
 
 # ---------------------------------------------------------------------------------------------

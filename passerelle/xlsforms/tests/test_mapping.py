@@ -276,3 +276,30 @@ def test_any_mapping_is_checked_without_crashing(pm, mapping):
     errors = mapping_errors(pm, mapping)
     for error in errors:
         assert str(error.message)
+
+
+def test_area_choices_by_name_variants_and_lowercase_pcodes(areas):
+    data = F.workbook(
+        {
+            "survey": [["type", "name", "label"], ["select_one cercles", "cercle", "Cercle"]],
+            "choices": [
+                ["list_name", "name", "label"],
+                ["cercles", "c1", "Cercle de Bourem"],
+                ["cercles", "c2", "Ti-n-Essako"],
+                ["cercles", "c3", "Tombouctou cercle"],
+                ["cercles", "ml0406", "Ségou"],
+                ["cercles", "c5", "Djenne"],
+                ["cercles", "c6", "Atlantis"],
+            ],
+        }
+    )
+    form = read_form(data)
+    mapping = propose_mapping(form)
+    assert mapping["area.admin2"]["choices"] == {
+        "c1": "ML0702",
+        "c2": "ML0804",
+        "c3": "ML0605",
+        "ml0406": "ML0406",
+        "c5": "ML0503",
+        "c6": "",
+    }
