@@ -514,3 +514,19 @@ def test_odk_asks_for_submissions_made_or_edited_after_the_cursor(importer, org,
             f"__system/submissionDate gt {moment} or __system/updatedAt gt {moment}"
         ]
         assert asked["$expand"] == ["*"]
+
+
+def test_the_management_command_pulls_and_fails_loudly(importer, org, form_version):
+    import io
+
+    from django.core.management import CommandError, call_command
+
+    with KoboStandIn(kobo_records(2)) as server:
+        connection = make_connection(importer, org, form_version, server)
+        out = io.StringIO()
+        call_command("pull_submissions", connection=str(connection.public_id), stdout=out)
+        assert "1 connection(s) pulled: 2 incident(s) created" in out.getvalue()
+        server.mode = "error"
+        server.submissions += kobo_records(6)[2:]
+        with pytest.raises(CommandError):
+            call_command("pull_submissions", connection=str(connection.public_id))
