@@ -255,6 +255,30 @@ class FormDefinition:
         )
 
 
+def notices(form: FormDefinition) -> list:
+    """What the officer should know of a form that was read (worded when shown): choices
+    files it loads that were not given (or that Passerelle does not read)."""
+    out = []
+    csv_files = [f for f in form.missing_files if f.lower().endswith(".csv")]
+    other = [f for f in form.missing_files if not f.lower().endswith(".csv")]
+    if csv_files:
+        names = ", ".join(csv_files)
+        message = _(
+            "This form loads choices from files that were not given: %(files)s. Add them "
+            "with the form so that their answers can be mapped; without them those answers "
+            "are known by their names only."
+        )
+        out.append(lazy(lambda: str(message) % {"files": names}, str)())
+    if other:
+        names = ", ".join(other)
+        message_other = _(
+            "This form loads choices from XML or GeoJSON files (%(files)s), which Passerelle "
+            "does not read: those answers are known by their names only."
+        )
+        out.append(lazy(lambda: str(message_other) % {"files": names}, str)())
+    return out
+
+
 def language_code(language: str) -> str:
     """ "Français (fr)" → "fr", "English" → "en", "default" → ""."""
     found = re.search(r"\(([A-Za-z]{2,3})(?:[-_][A-Za-z]+)?\)\s*$", language or "")

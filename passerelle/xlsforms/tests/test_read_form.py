@@ -336,3 +336,14 @@ def test_any_survey_sheet_reads_or_is_refused_as_a_domain_error(rows, choices):
         assert str(refused)
     else:
         assert all(q.xpath.startswith("/") for q in form.questions)
+
+
+def test_notices_name_the_choices_files_missing():
+    form = read_form(F.external_choices_form())
+    [notice] = reading.notices(form)
+    assert "villages.csv" in str(notice)
+    form = read_form(F.external_choices_form(), files={"villages.csv": F.villages_csv()})
+    assert reading.notices(form) == []
+    form.missing_files = ["lieux.xml"]
+    [notice] = reading.notices(form)
+    assert "lieux.xml" in str(notice) and "XML" in str(notice)
