@@ -428,3 +428,42 @@ def test_the_example_is_imported_in_a_few_clicks(importer, org):
     batch.refresh_from_db()
     assert batch.status == ImportBatch.Status.APPLIED
     assert batch.result["created"] == example.SUBMISSIONS
+
+
+def test_a_known_form_version_is_chosen_instead_of_uploading_the_form_again(importer, org):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    first, _r = _upload(importer, org)
+    version = FormVersion.objects.get()
+    html = importer.get(reverse("imports:new")).content.decode()
+    assert f'value="{version.pk}"' in html  # offered once known
+    export = SimpleUploadedFile("again.xlsx", exports.kobo_xlsx(example.submissions()))
+    response = importer.post(
+        reverse("imports:new"),
+        {"organisation": org.pk, "form_version": version.pk, "export": export},
+    )
+    assert response.status_code == 302
+    second = ImportBatch.objects.exclude(pk=first.pk).get()
+    assert second.options["form_version"] == str(version.public_id)
+    assert FormVersion.objects.count() == 1
+
+
+def test_the_progress_box_polls_while_the_import_runs(importer, org):
+    from passerelle.imports import pipeline
+
+    batch = ImportBatch.objects.create(
+        organisation=org,
+        created_by=importer.user,
+        source="xlsform",
+        payload="",
+        status=ImportBatch.Status.RUNNING,
+        to_create=24,
+    )
+    pipeline.write_progress(batch, 5, 24)
+    url = reverse("imports:progress", kwargs={"public_id": batch.public_id})
+    html = importer.get(url, HTTP_HX_REQUEST="true").content.decode()
+    assert 'max="24" value="5"' in html
+    assert 'hx-trigger="every 1s"' in html
+    assert "5 of 24 rows written" in html
+    detail = importer.get(reverse("imports:detail", kwargs={"public_id": batch.public_id}))
+    assert "Cancel the import" in detail.content.decode()
