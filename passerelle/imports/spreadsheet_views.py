@@ -22,6 +22,7 @@ from passerelle.incidents.list_export import RELATED
 from passerelle.incidents.models import Incident
 
 from . import batches, pipeline, spreadsheets
+from . import spreadsheet_export as writing
 
 SUFFIXES = (".xlsx", ".csv", ".txt", ".tsv")
 
@@ -113,7 +114,7 @@ def spreadsheet(request):
 @policy.permission("import.run")
 def spreadsheet_template(request):
     """The empty template: incidents, persons, and the lists of allowed codes."""
-    return _download(spreadsheets.template_bytes(), "passerelle-incidents-template.xlsx")
+    return _download(writing.template_bytes(), "passerelle-incidents-template.xlsx")
 
 
 @policy.permission("incident.export")
@@ -130,8 +131,8 @@ def spreadsheet_export(request):
     qs = qs.select_related(*RELATED).prefetch_related("victim_counts", "need_to_know")
     incidents = list(qs.order_by("reference"))
     policy.prefetch_shared(request.user, incidents)
-    incident_cols, person_cols, rows, persons = spreadsheets.export_rows(request.user, incidents)
-    content = spreadsheets.workbook(rows, persons, columns=(incident_cols, person_cols))
+    incident_cols, person_cols, rows, persons = writing.export_rows(request.user, incidents)
+    content = writing.workbook(rows, persons, columns=(incident_cols, person_cols))
     has_identity = any(c.code == "full_name" for c in person_cols) and bool(persons)
     case_level = bool(persons) or any(c.code == "narrative" for c in incident_cols)
     audit.record(

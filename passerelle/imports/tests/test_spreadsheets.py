@@ -18,7 +18,7 @@ from hypothesis import strategies as st
 
 from passerelle.core.guard import unscoped
 from passerelle.core.models import AuditEvent
-from passerelle.imports import pipeline, spreadsheets
+from passerelle.imports import pipeline, spreadsheet_export, spreadsheets
 from passerelle.imports.models import ImportBatch, ImportedSubmission
 from passerelle.incidents.models import Incident, Person
 from passerelle.incidents.tests.factories import incident_factory, person_factory
@@ -38,7 +38,7 @@ def codes_row(sheet) -> list[str]:
 
 def fill(incidents: list[dict], persons: list[dict] = ()) -> bytes:
     """The template, filled: one dict of codes → values per line."""
-    book = openpyxl.load_workbook(io.BytesIO(spreadsheets.template_bytes()))
+    book = openpyxl.load_workbook(io.BytesIO(spreadsheet_export.template_bytes()))
     for name, lines in (("incidents", incidents), ("persons", persons)):
         sheet = book[name]
         codes = codes_row(sheet)
@@ -80,7 +80,7 @@ def person_line(key="INC-1", **values) -> dict:
 
 
 def test_the_template_has_incidents_persons_and_lists_with_codes(areas):
-    book = openpyxl.load_workbook(io.BytesIO(spreadsheets.template_bytes()))
+    book = openpyxl.load_workbook(io.BytesIO(spreadsheet_export.template_bytes()))
     assert book.sheetnames == ["incidents", "persons", "lists"]
     incident_codes = codes_row(book["incidents"])
     assert incident_codes[:3] == ["key", "reference", "occurred_on"]
@@ -95,7 +95,7 @@ def test_the_template_has_incidents_persons_and_lists_with_codes(areas):
 
 def test_the_template_names_its_columns_in_the_readers_language(areas):
     with translation.override("fr"):
-        book = openpyxl.load_workbook(io.BytesIO(spreadsheets.template_bytes()))
+        book = openpyxl.load_workbook(io.BytesIO(spreadsheet_export.template_bytes()))
         expected = [str(c.label) for c in spreadsheets.incident_columns()]
     assert [c.value for c in book["incidents"][1]] == expected
     assert book["incidents"]["C2"].value == "occurred_on"
