@@ -90,12 +90,14 @@ def _problems(response) -> str:
 # --------------------------------------------------------------------------- who may
 
 
-def test_the_menu_offers_imports_to_importers_only(client_as):
-    link = f'href="{reverse("imports:list")}"'
-    assert link in client_as("monitor").get(reverse("core:home")).content.decode()
-    assert link in client_as("im_officer").get(reverse("core:home")).content.decode()
+def test_the_menu_and_the_home_offer_imports_and_the_example_to_importers_only(client_as):
+    links = (f'href="{reverse("imports:list")}"', f'href="{reverse("imports:example")}"')
+    for role in ("monitor", "im_officer"):
+        home = client_as(role).get(reverse("core:home")).content.decode()
+        assert all(link in home for link in links), role
     for role in ("viewer", "org_admin", "case_worker"):
-        assert link not in client_as(role).get(reverse("core:home")).content.decode(), role
+        home = client_as(role).get(reverse("core:home")).content.decode()
+        assert not any(link in home for link in links), role
 
 
 @pytest.mark.parametrize("name", ["imports:list", "imports:new", "imports:example"])
