@@ -290,3 +290,22 @@ def test_the_import_page_applies_a_file_or_lists_its_problems(client_as, areas):
     response = client.post(reverse("context:import"), {"file": good})
     assert response.status_code == 302
     assert AcledEvent.objects.count() == 1
+
+
+def test_the_command_imports_a_file_and_refuses_a_bad_one(areas, tmp_path):
+    from django.core.management import call_command
+    from django.core.management.base import CommandError
+
+    good = tmp_path / "acled.csv"
+    good.write_bytes(export(event(), event(event_id_cnty="MLI2")))
+    out = io.StringIO()
+    with translation.override("en"):
+        call_command("import_acled", str(good), stdout=out)
+    assert "New: 2" in out.getvalue()
+    bad = tmp_path / "bad.csv"
+    bad.write_bytes(export(event(event_id_cnty="MLI3", longitude="east")))
+    err = io.StringIO()
+    with translation.override("en"), pytest.raises(CommandError):
+        call_command("import_acled", str(bad), stderr=err)
+    assert "row 2, column longitude" in err.getvalue()
+    assert AcledEvent.objects.count() == 2
