@@ -57,21 +57,20 @@ def problem(request, status_code: int, *, kind="", detail="", errors=None, heade
     return response
 
 
-def _field_errors(data) -> dict:
-    """DRF's validation detail as {field: [messages]} ("non_field_errors" for the whole)."""
-    if isinstance(data, list):
-        return {"non_field_errors": [str(m) for m in data]}
-    errors = {}
-    for field, messages in data.items():
-        if isinstance(messages, dict):
-            for sub, inner in _field_errors(messages).items():
-                errors[f"{field}.{sub}"] = inner
-        elif isinstance(messages, list):
-            errors[field] = [str(m) for m in messages if not isinstance(m, dict | list)] or [
-                str(messages)
-            ]
-        else:
-            errors[field] = [str(messages)]
+def _field_errors(data, prefix: str = "") -> dict:
+    """DRF's validation detail as {field: [messages]}: nested fields and list items joined
+    with dots (`victim_counts.0.age_group`), "non_field_errors" for the whole body."""
+    errors: dict = {}
+    if isinstance(data, dict):
+        for field, inner in data.items():
+            errors.update(_field_errors(inner, f"{prefix}{field}."))
+    elif isinstance(data, list) and any(isinstance(m, dict | list) for m in data):
+        for i, inner in enumerate(data):
+            if inner:
+                errors.update(_field_errors(inner, f"{prefix}{i}."))
+    else:
+        messages = data if isinstance(data, list) else [data]
+        errors[prefix.rstrip(".") or "non_field_errors"] = [str(m) for m in messages]
     return errors
 
 

@@ -14,7 +14,17 @@ from passerelle.sharing.forms import AggregateForm
 from passerelle.vocabularies.models import Term
 
 
-class TermField(serializers.SlugRelatedField):
+class CodeField(serializers.SlugRelatedField):
+    """A record named by a code: a string without NUL characters (PostgreSQL refuses them in
+    a query, which would be a server error, found by schemathesis), then looked up."""
+
+    def to_internal_value(self, data):
+        if not isinstance(data, str) or "\x00" in data:
+            raise serializers.ValidationError(_("Give the code as text."))
+        return super().to_internal_value(data)
+
+
+class TermField(CodeField):
     """A vocabulary term by its code, in one vocabulary."""
 
     def __init__(self, vocabulary: str, **kwargs):
@@ -24,7 +34,7 @@ class TermField(serializers.SlugRelatedField):
         super().__init__(**kwargs)
 
 
-class AreaField(serializers.SlugRelatedField):
+class AreaField(CodeField):
     def __init__(self, **kwargs):
         kwargs.setdefault("slug_field", "pcode")
         kwargs.setdefault("queryset", Area.objects.all())

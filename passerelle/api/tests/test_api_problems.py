@@ -81,3 +81,15 @@ def test_the_docs_page_loads_only_local_files_and_no_inline_script(client):
     assert script.status_code == 200 and "SwaggerUIBundle" in script.content.decode()
     schema = client.get(reverse("api:schema"))
     assert schema.status_code == 200 and b"/api/incidents/" in schema.content
+
+
+def test_a_nul_character_in_a_code_is_a_validation_problem(monitor, areas):
+    """Found by schemathesis on PostgreSQL (which refuses NUL in a query): a 400, not a 500."""
+    body = {"occurred_on": "2013-03-02", "area": "ML\x0007", "category": "a\x00b"}
+    body["victim_counts"] = [{"sex": "f", "age_group": "\x00", "count": 1}]
+    response = api_client(monitor).post(
+        reverse("api:incidents"), body, content_type="application/json"
+    )
+    errors = _problem(response, 400)["errors"]
+    assert {"area", "category", "victim_counts.0.age_group"} <= set(errors)
+    assert all(isinstance(m, str) for messages in errors.values() for m in messages)
