@@ -87,6 +87,9 @@ def batch_detail(request, public_id):
     """Where an import stands: its next step, its progress while it runs, its result."""
     batch = _batch(request, public_id)
     context = {"batch": batch, "progress": steps.progress(batch)}
+    if batch.status == ImportBatch.Status.FAILED and batch.error_count:
+        errors = steps.worded_errors(batch)
+        context["errors"] = Paginator(errors, ERRORS_PER_PAGE).get_page(request.GET.get("page"))
     if batch.status == ImportBatch.Status.APPLIED:
         written = ImportedSubmission.objects.filter(batch=batch).values("incident_id")
         incidents = policy.scope(
@@ -105,6 +108,8 @@ def batch_mapping(request, public_id):
     batch = _batch(request, public_id)
     if batch.status not in batches.OPEN:
         return redirect("imports:detail", public_id=batch.public_id)
+    if batch.source != ImportBatch.Source.XLSFORM:  # a spreadsheet's columns are fixed
+        return redirect("imports:preview", public_id=batch.public_id)
     data = request.POST if request.method == "POST" else None
     editor = steps.mapping_editor(batch, data, user=request.user)
     if editor is not None and request.method == "POST":

@@ -469,3 +469,25 @@ def test_the_progress_box_polls_while_the_import_runs(importer, org):
     assert "5 of 24 rows written" in html
     detail = importer.get(reverse("imports:detail", kwargs={"public_id": batch.public_id}))
     assert "Cancel the import" in detail.content.decode()
+
+
+def test_a_failed_import_shows_why_and_a_spreadsheet_import_has_no_mapping(importer, org):
+    failed = ImportBatch.objects.create(
+        organisation=org,
+        created_by=importer.user,
+        source="xlsform",
+        payload="",
+        status=ImportBatch.Status.FAILED,
+    )
+    failed.set_errors(
+        [{"row": 4, "column": "_uuid", "code": "x", "message": {"en": "Changed meanwhile."}}]
+    )
+    failed.save()
+    html = importer.get(reverse("imports:detail", kwargs={"public_id": failed.public_id}))
+    html = html.content.decode()
+    assert "nothing was applied" in html and "Changed meanwhile." in html
+    sheet = ImportBatch.objects.create(
+        organisation=org, created_by=importer.user, source="spreadsheet", payload=""
+    )
+    response = importer.get(reverse("imports:mapping", kwargs={"public_id": sheet.public_id}))
+    assert response["Location"] == reverse("imports:preview", kwargs={"public_id": sheet.public_id})
