@@ -14,7 +14,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -411,8 +411,24 @@ def import_events(actor, *, data: bytes, filename: str = "", dry_run: bool = Fal
     result.created, result.updated = len(new), len(changed)
     if dry_run:
         return result
+    try:
+        with transaction.atomic():
+            AcledEvent.objects.bulk_create(new, batch_size=BATCH)
+    except IntegrityError as exc:  # another import wrote one of these events meanwhile
+        raise AcledRejected(
+            [
+                RowError(
+                    0,
+                    "event_id_cnty",
+                    _(
+                        "Another import of ACLED events ran at the same time: import the "
+                        "file again."
+                    ),
+                    code="conflict",
+                )
+            ]
+        ) from exc
     with transaction.atomic():
-        AcledEvent.objects.bulk_create(new, batch_size=BATCH)
         if changed:
             now = timezone.now()
             for event in changed:

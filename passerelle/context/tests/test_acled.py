@@ -309,3 +309,27 @@ def test_the_command_imports_a_file_and_refuses_a_bad_one(areas, tmp_path):
         call_command("import_acled", str(bad), stderr=err)
     assert "row 2, column longitude" in err.getvalue()
     assert AcledEvent.objects.count() == 2
+
+
+def test_an_event_written_meanwhile_by_another_import_gives_a_clear_refusal(
+    areas, importer, monitor
+):
+    """Two imports of the same new event at once: the second meets the unique id; it is
+    refused whole with a message, not a server error."""
+    from unittest import mock
+
+    original = AcledEvent.objects.in_bulk
+
+    def stale(*args, **kwargs):  # what the second import read before the first committed
+        found = original(*args, **kwargs)
+        AcledEvent.objects.create(
+            event_id_cnty="MLI1001", event_date=dt.date(2024, 3, 12), event_type="Riots",
+            latitude=1, longitude=1,
+        )  # fmt: skip
+        return found
+
+    with mock.patch.object(AcledEvent.objects, "in_bulk", side_effect=stale):
+        with pytest.raises(acled.AcledRejected) as caught:
+            acled.import_events(importer, data=export(event(), event(event_id_cnty="MLI9")))
+    assert [e.code for e in caught.value.errors] == ["conflict"]
+    assert not AcledEvent.objects.filter(event_id_cnty="MLI9").exists()
