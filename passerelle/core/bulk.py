@@ -15,6 +15,7 @@ field takes its default. Encrypted fields take plaintext (an empty value is stor
 
 from __future__ import annotations
 
+import json
 import uuid
 from collections.abc import Callable, Iterable
 
@@ -121,25 +122,66 @@ def insert(model: type[models.Model], rows: Iterable[dict], *, now=None) -> int:
     conn = connections[DEFAULT_DB_ALIAS]
     converters = [_converter(f, now, conn) for f in fields]
     quote = conn.ops.quote_name
-    # Names from the model's own meta, quoted; every value is a parameter.
-    sql = "INSERT INTO {} ({}) VALUES ({})".format(  # noqa: S608
-        quote(model._meta.db_table),
-        ", ".join(quote(f.column) for f in fields),
-        ", ".join(["%s"] * len(fields)),
-    )
+    table, columns = quote(model._meta.db_table), ", ".join(quote(f.column) for f in fields)
+    if conn.vendor == "postgresql":
+        flush = _unnest_writer(fields, conn, table, columns)
+    else:
+        # SQLite: executemany reuses one prepared statement, the fastest way in. Names from
+        # the model's own meta, quoted; every value is a parameter.
+        sql = "INSERT INTO {} ({}) VALUES ({})".format(  # noqa: S608
+            table, columns, ", ".join(["%s"] * len(fields))
+        )
+
+        def flush(cursor, batch: list[tuple]) -> None:
+            cursor.executemany(sql, batch)
+
     written = 0
     batch: list[tuple] = []
     with conn.cursor() as cursor:
         for row in rows:
             batch.append(tuple(convert(row) for convert in converters))
             if len(batch) >= CHUNK:
-                cursor.executemany(sql, batch)
+                flush(cursor, batch)
                 written += len(batch)
                 batch = []
         if batch:
-            cursor.executemany(sql, batch)
+            flush(cursor, batch)
             written += len(batch)
     return written
+
+
+def _unnest_writer(fields, conn, table: str, columns: str):
+    """PostgreSQL: one statement per batch, one array parameter per column
+    (`INSERT ... SELECT * FROM unnest(%s::uuid[], %s::text[], ...)`): executemany sends a
+    statement per row, and a VALUES list of 65,000 placeholders costs the driver more than
+    the server."""
+    casts, selects = [], []
+    json_columns = []
+    for index, field in enumerate(fields):
+        if isinstance(field, models.JSONField):
+            casts.append("%s::text[]")
+            selects.append(f"c{index}::jsonb")
+            json_columns.append(index)
+        else:
+            casts.append(f"%s::{field.db_type(conn)}[]")
+            selects.append(f"c{index}")
+    names = ", ".join(f"c{index}" for index in range(len(fields)))
+    sql = "INSERT INTO {} ({}) SELECT {} FROM unnest({}) AS u({})".format(  # noqa: S608
+        table, columns, ", ".join(selects), ", ".join(casts), names
+    )
+
+    def as_text(value):
+        if value is None or isinstance(value, str):
+            return value
+        return json.dumps(getattr(value, "obj", value))  # psycopg's Jsonb wrapper
+
+    def flush(cursor, batch: list[tuple]) -> None:
+        arrays = [list(column) for column in zip(*batch, strict=True)]
+        for index in json_columns:
+            arrays[index] = [as_text(value) for value in arrays[index]]
+        cursor.execute(sql, arrays)
+
+    return flush
 
 
 def pks_by_public_id(model: type[models.Model], public_ids: list) -> dict[uuid.UUID, int]:
