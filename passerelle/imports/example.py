@@ -60,7 +60,12 @@ def submissions(today: dt.date | None = None) -> list[dict]:
                 values[path] = f"{(dt.date.fromisoformat(day) + shift).isoformat()}T{rest}"
         if values.get("incident/mois_incident"):
             values["incident/mois_incident"] = values["incident/date_incident"][:7]
-        sub["submitted"] = sub["submitted"] + shift
+        # Sent the evening of the interview (the fixtures' submission times are weeks after
+        # their interviews: shifted with them they would lie in the future).
+        interviewed = dt.date.fromisoformat(values["incident/date_signalement"])
+        sub["submitted"] = dt.datetime.combine(
+            interviewed, dt.time(18, 0), tzinfo=dt.UTC
+        ) + dt.timedelta(minutes=subs.index(sub))
         for number, victim in enumerate(sub["victimes"]):
             name, father, mother = PEOPLE[(subs.index(sub) + number) % len(PEOPLE)]
             victim["victimes/nom"] = name
