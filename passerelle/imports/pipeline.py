@@ -303,6 +303,7 @@ def prepare(
         else:
             planned.append(item)
     _classify(planned, organisation, found)
+    _check_edits(actor, planned, found)
     rights.audit_refusals(organisation)
     return Plan(
         actor_id=getattr(actor, "pk", None),
@@ -659,6 +660,36 @@ def _classify(planned: list[PlannedRow], organisation, errors: list) -> None:
         item.action = CREATE
     if errors:
         planned[:] = [r for r in planned if not _errored(r, errors)]
+
+
+def _check_edits(actor, planned: list[PlannedRow], errors: list) -> None:
+    """An edited submission changes a recorded incident: the importer needs the right the
+    edit page asks (`incident.edit` on that incident, at its classification), refused and
+    audited otherwise, like the page."""
+    targets = {r.submission.incident_id for r in planned if r.action == UPDATE and r.submission}
+    if not targets:
+        return
+    incidents = {i.pk: i for i in Incident._base_manager.filter(pk__in=sorted(targets))}
+    refused = []
+    for item in planned:
+        if item.action != UPDATE or item.submission is None:
+            continue
+        incident = incidents.get(item.submission.incident_id)
+        if incident is None or not policy.can(actor, "incident.edit", incident):
+            errors.append(
+                RowError(
+                    item.row,
+                    _column(item.source, "key"),
+                    _("You are not allowed to change the incident this submission edits."),
+                    "forbidden",
+                )
+            )
+            refused.append(item)
+            if incident is not None:
+                policy.audit_refusal(actor, "incident.edit", incident, reason="bulk import")
+    if refused:
+        gone = {id(r) for r in refused}
+        planned[:] = [r for r in planned if id(r) not in gone]
 
 
 def _errored(item: PlannedRow, errors: list) -> bool:

@@ -319,3 +319,16 @@ def test_apply_records_the_batch(importer, org, areas):
     assert sub.batch == batch and len(sub.digest) == 64
     incident_event = AuditEvent.objects.get(action="incident.create")
     assert incident_event.detail == {"import": str(batch.public_id)}
+
+
+def test_an_edit_needs_the_right_to_change_the_incident(user_with_role, org, areas):
+    officer = user_with_role("im_officer")  # imports, but may not edit incidents
+    t0 = timezone.now() - dt.timedelta(days=1)
+    run(officer, org, [row(1, version=t0)])
+    edited = row(1, version=t0 + dt.timedelta(hours=1), narrative="Changé.")
+    plan = pipeline.prepare(officer, organisation=org, rows=[edited], source="x")
+    assert [(e.row, e.column, e.code) for e in plan.errors] == [(2, "key", "forbidden")]
+    refusal = AuditEvent.objects.filter(action="access.refused").last()
+    assert refusal.detail == {"action": "incident.edit", "reason": "bulk import"}
+    monitor = user_with_role("monitor")
+    assert pipeline.prepare(monitor, organisation=org, rows=[edited], source="x").to_update == 1
