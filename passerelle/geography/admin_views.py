@@ -15,6 +15,7 @@ import re
 import secrets
 import shutil
 import tempfile
+import time
 from pathlib import Path
 
 from django import forms
@@ -120,12 +121,25 @@ def _discard(request) -> None:
         shutil.rmtree(_root() / stored["token"], ignore_errors=True)
 
 
+def _sweep(max_age: float = 24 * 3600) -> None:
+    """Delete the folders of checks never applied, a day after their upload."""
+    root = _root()
+    if not root.is_dir():
+        return
+    now = time.time()
+    for folder in root.iterdir():
+        if re.fullmatch(r"[0-9a-f]{32}", folder.name) and now - folder.stat().st_mtime > max_age:
+            shutil.rmtree(folder, ignore_errors=True)
+
+
 def _keep(request, form) -> dict:
     """Write the uploads to a fresh private folder; remember it in the session."""
     _discard(request)
+    _sweep()
     token = secrets.token_hex(16)
     folder = _root() / token
-    folder.mkdir(parents=True, mode=0o700)
+    _root().mkdir(mode=0o700, exist_ok=True)
+    folder.mkdir(mode=0o700)
     stored = {"token": token, "files": {}}
     for kind in ("areas", "names", "boundaries"):
         upload = form.cleaned_data.get(kind)

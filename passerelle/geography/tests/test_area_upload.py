@@ -120,3 +120,17 @@ def test_apply_without_a_check_does_nothing(admin):
     response = admin.post(reverse("geography:apply"))
     assert response.status_code == 302 and response["Location"] == reverse("geography:upload")
     assert not Area.objects.exists()
+
+
+def test_folders_of_checks_never_applied_are_swept_a_day_later(admin):
+    import os
+    import time
+
+    admin.post(reverse("geography:upload"), files())
+    token = admin.session[admin_views.SESSION_KEY]["token"]
+    folder = admin_views._root() / token
+    assert folder.is_dir()
+    old = time.time() - 2 * 24 * 3600
+    os.utime(folder, (old, old))
+    admin_views._sweep()
+    assert not folder.exists()
