@@ -350,6 +350,11 @@ def _check_row(row: IncidentIn, codes: _Codes, rights: _Rights, errors: list) ->
     unknown = set(row.values) - set(rules.INCIDENT_EDITABLE)
     if unknown:
         raise TypeError(f"unexpected fields: {sorted(unknown)}")
+    if row.version is not None:
+        if not isinstance(row.version, dt.datetime):
+            error("version", _("Enter a valid date and time."))
+        elif timezone.is_naive(row.version):  # a submission time without zone: UTC
+            row.version = row.version.replace(tzinfo=dt.UTC)
     values: dict[str, Any] = {f: row.values.get(f) for f in rules.INCIDENT_EDITABLE}
     values["date_precision"] = values["date_precision"] or DatePrecision.DAY
     values["exact_location"] = values["exact_location"] or ""

@@ -332,3 +332,15 @@ def test_an_edit_needs_the_right_to_change_the_incident(user_with_role, org, are
     assert refusal.detail == {"action": "incident.edit", "reason": "bulk import"}
     monitor = user_with_role("monitor")
     assert pipeline.prepare(monitor, organisation=org, rows=[edited], source="x").to_update == 1
+
+
+def test_a_version_without_time_zone_is_read_as_utc(importer, org, areas):
+    naive = dt.datetime(2013, 3, 1, 10, 0)  # noqa: DTZ001 - what a source may give
+    run(importer, org, [row(1, version=naive)])
+    stored = ImportedSubmission.objects.get().version
+    assert stored == naive.replace(tzinfo=dt.UTC)
+    newer = row(1, version=naive + dt.timedelta(hours=1), narrative="Changé.")
+    assert pipeline.prepare(importer, organisation=org, rows=[newer], source="x").to_update == 1
+    wrong = row(2, version="hier")
+    plan = pipeline.prepare(importer, organisation=org, rows=[wrong], source="x")
+    assert [(e.row, e.column) for e in plan.errors] == [(3, "version")]
