@@ -102,7 +102,28 @@ def sample(user, batch: ImportBatch, limit: int) -> list[dict]:
                 ],
             }
         )
+    _name_codes(out)
     return out
+
+
+def _name_codes(rows: list[dict]) -> None:
+    """Areas, categories and sexes of the sample in words of the reader's language (one
+    query per table for the whole sample)."""
+    from passerelle.geography.models import Area
+    from passerelle.incidents.models import Sex
+    from passerelle.vocabularies.models import Term
+
+    areas = {a.pcode: a.name for a in Area.objects.filter(pcode__in={r["area"] for r in rows})}
+    terms = {
+        t.code: t.label
+        for t in Term.objects.categories().filter(code__in={r["category"] for r in rows})
+    }
+    sexes = dict(Sex.choices)
+    for row in rows:
+        row["area_name"] = areas.get(row["area"], "")
+        row["category_name"] = terms.get(row["category"], "")
+        for person in row["persons"]:
+            person["sex_name"] = sexes.get(person["sex"], person["sex"])
 
 
 # --------------------------------------------------------------------------- the check

@@ -246,6 +246,7 @@ def test_full_import_upload_map_preview_apply_progress(importer, org, monitor):
     assert "Apply the import" in html
     assert "The first submissions, as they would be recorded" in html
     assert example.PEOPLE[1][0] in html  # a monitor reads identities (row 3's victim)
+    assert "Bafoulabé <code" in html and "Male, 14" in html  # areas and sexes in words
     with unscoped():
         assert not Incident.objects.filter(owner=org).exists()  # nothing written yet
 
