@@ -492,3 +492,22 @@ def test_a_failed_import_shows_why_and_a_spreadsheet_import_has_no_mapping(impor
     )
     response = importer.get(reverse("imports:mapping", kwargs={"public_id": sheet.public_id}))
     assert response["Location"] == reverse("imports:preview", kwargs={"public_id": sheet.public_id})
+
+
+def test_the_batches_family_can_and_scope_agree(user_with_role, org, other_org):
+    from passerelle.policy.testing import disagreements
+
+    people = [
+        user_with_role(role, organisation)
+        for role in ("monitor", "im_officer", "viewer", "org_admin")
+        for organisation in (org, other_org)
+    ]
+    for organisation in (org, other_org):
+        ImportBatch.objects.create(
+            organisation=organisation, created_by=people[0], source="xlsform", payload=""
+        )
+    assert disagreements(people, ImportBatch.objects.all(), ["import.run"]) == []
+    from passerelle import policy
+
+    seen = policy.scope(people[0], ImportBatch.objects.all(), "import.run")
+    assert {b.organisation_id for b in seen} == {org.pk}
