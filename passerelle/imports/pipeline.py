@@ -59,6 +59,7 @@ from typing import Any
 from django.conf import settings
 from django.db import models, transaction
 from django.utils import timezone
+from django.utils.functional import lazy
 from django.utils.translation import gettext_lazy as _
 
 from passerelle import policy
@@ -118,6 +119,15 @@ _PERSON_FKS = tuple(_PERSON_TERMS)
 _PERSON_PLAIN = tuple(f for f in rules.PERSON_EDITABLE if f not in _PERSON_FKS)
 _INCIDENT_LABEL = Incident._meta.label
 _PERSON_LABEL = Person._meta.label
+
+
+def _fill(message, params: dict) -> str:
+    return str(message) % params
+
+
+# A message with parameters, worded when shown (in the reader's language, and in both
+# languages by RowError.as_dict): `_("...") % {...}` would word it once, at once.
+fill = lazy(_fill, str)
 
 
 class ImportCancelled(Exception):
@@ -289,8 +299,10 @@ def prepare(
                 RowError(
                     row.row,
                     _column(row, "key"),
-                    _("This submission appears twice (first at row %(row)d).")
-                    % {"row": first_at[key]},
+                    fill(
+                        _("This submission appears twice (first at row %(row)d)."),
+                        {"row": first_at[key]},
+                    ),
                     "duplicate",
                 )
             )
@@ -366,12 +378,15 @@ def _check_row(row: IncidentIn, codes: _Codes, rights: _Rights, errors: list) ->
         else:
             values[name] = codes.term(vocabulary, value)
             if values[name] is None:
-                error(name, _("“%(code)s” is not in the list of allowed values.") % {"code": value})
+                error(
+                    name,
+                    fill(_("“%(code)s” is not in the list of allowed values."), {"code": value}),
+                )
     area = values["area"]
     if _is_code(area):
         values["area"] = codes.areas.get(str(area).strip())
         if values["area"] is None:
-            error("area", _("No area has the P-code “%(code)s”.") % {"code": area})
+            error("area", fill(_("No area has the P-code “%(code)s”."), {"code": area}))
     elif area in (None, ""):
         values["area"] = None
     for name in _DATES:
@@ -469,7 +484,7 @@ def _check_person(row, index, person: PersonIn, codes, rights, classification, e
             if values[field_name] is None:
                 error(
                     field_name,
-                    _("“%(code)s” is not in the list of allowed values.") % {"code": value},
+                    fill(_("“%(code)s” is not in the list of allowed values."), {"code": value}),
                 )
     identities = [f for f in IDENTITY_FIELDS if values[f]]
     if identities and not rights.allows("person.view_identity", classification):
@@ -494,7 +509,9 @@ def _check_person(row, index, person: PersonIn, codes, rights, classification, e
     needs = list(dict.fromkeys(person.needs or []))
     for need in needs:
         if need not in _SERVICE_TYPES:
-            error("needs", _("“%(code)s” is not in the list of allowed values.") % {"code": need})
+            error(
+                "needs", fill(_("“%(code)s” is not in the list of allowed values."), {"code": need})
+            )
     if needs and not rights.allows("person.edit", classification):
         error("needs", _("You are not allowed to record needs in this organisation."), "forbidden")
     if len(errors) > before:
@@ -521,8 +538,10 @@ def _victim_counts(row: IncidentIn, persons: list[PlannedPerson], codes, errors)
                 RowError(
                     row.row,
                     column,
-                    _("“%(code)s” is not in the list of allowed values.")
-                    % {"code": f"{sex}/{group_code}"},
+                    fill(
+                        _("“%(code)s” is not in the list of allowed values."),
+                        {"code": f"{sex}/{group_code}"},
+                    ),
                 )
             )
             continue
@@ -646,8 +665,10 @@ def _classify(planned: list[PlannedRow], organisation, errors: list) -> None:
                     RowError(
                         item.row,
                         _column(item.source, "replaces"),
-                        _("This submission edits one already edited by row %(row)d.")
-                        % {"row": edited_by[replaces].row},
+                        fill(
+                            _("This submission edits one already edited by row %(row)d."),
+                            {"row": edited_by[replaces].row},
+                        ),
                         "duplicate",
                     )
                 )
@@ -1129,7 +1150,7 @@ class _Writer:
             rules.check_counts_cover(wanted, victims)
         except DomainError as exc:
             raise DomainError(
-                _("Row %(row)d: %(problem)s") % {"row": item.row, "problem": exc.message},
+                fill(_("Row %(row)d: %(problem)s"), {"row": item.row, "problem": exc.message}),
                 field="victim_counts",
             ) from exc
         if current == wanted:
