@@ -32,7 +32,9 @@ class FormRejected(DomainError):
 
 
 def worded_errors(batch: ImportBatch) -> list[dict]:
-    """The batch's row-level errors, each message in the reader's language."""
+    """The batch's row-level errors, each message in the reader's language, in the order of
+    the file's rows (the file's own problems first; the reader's and the rules' errors are
+    found in two passes)."""
     language = (translation.get_language() or "fr")[:2]
     out = []
     for error in batch.errors:
@@ -47,6 +49,7 @@ def worded_errors(batch: ImportBatch) -> list[dict]:
                 "code": error.get("code", ""),
             }
         )
+    out.sort(key=lambda e: e["row"] if isinstance(e["row"], int) else 0)
     return out
 
 
