@@ -69,7 +69,7 @@ def batch_new(request):
                 export=data["export"],
             )
         except steps.FormRejected as exc:
-            form.add_error("xlsform", exc.messages[0] if len(exc.messages) == 1 else None)
+            form.add_error("xlsform", _("This XLSForm could not be read: see why above."))
             return render(
                 request,
                 "imports/new.html",
