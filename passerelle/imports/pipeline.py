@@ -47,25 +47,21 @@ import dataclasses
 import datetime as dt
 import json
 import logging
-import os
 import uuid
 from collections import Counter as Tally
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
 
-from django.conf import settings
 from django.db import models, transaction
 from django.utils import timezone
 from django.utils.functional import lazy
 from django.utils.translation import gettext_lazy as _
 
 from passerelle import policy
-from passerelle.core import audit, bulk, crypto, sequences
+from passerelle.core import crypto
 from passerelle.core.errors import DomainError
-from passerelle.core.guard import unscoped
 from passerelle.geography.models import Area
 from passerelle.incidents import services as rules
 from passerelle.incidents.models import (
@@ -74,11 +70,9 @@ from passerelle.incidents.models import (
     Incident,
     Person,
     Sex,
-    VictimCount,
 )
-from passerelle.incidents.signals import consent_changed
 from passerelle.policy.fields import IDENTITY_FIELDS
-from passerelle.referrals.models import Need, ServiceType
+from passerelle.referrals.models import ServiceType
 from passerelle.vocabularies.models import Term
 
 from .models import ImportBatch, ImportedSubmission
@@ -110,15 +104,6 @@ _PRECISIONS = frozenset(DatePrecision.values)
 _SCOPES = frozenset(Consent.Scope.values)
 _SERVICE_TYPES = frozenset(ServiceType.values)
 _PERSON_IN_FIELDS = tuple(f.name for f in dataclasses.fields(PersonIn))
-_PERSON_FIELDS = tuple(f for f in rules.PERSON_EDITABLE)
-
-
-_INCIDENT_FKS = ("area", *_INCIDENT_TERMS)
-_INCIDENT_PLAIN = tuple(f for f in rules.INCIDENT_EDITABLE if f not in _INCIDENT_FKS)
-_PERSON_FKS = tuple(_PERSON_TERMS)
-_PERSON_PLAIN = tuple(f for f in rules.PERSON_EDITABLE if f not in _PERSON_FKS)
-_INCIDENT_LABEL = Incident._meta.label
-_PERSON_LABEL = Person._meta.label
 
 
 def _fill(message, params: dict) -> str:
@@ -246,8 +231,8 @@ class _Codes:
         self.groups = {t.pk: t for t in terms if t.vocabulary == Term.Vocabulary.AGE_GROUP}
         pcodes = sorted({str(r.values["area"]) for r in rows if _is_code(r.values.get("area"))})
         self.areas = {}
-        for start in range(0, len(pcodes), _IN_CHUNK):
-            for area in Area.objects.filter(pcode__in=pcodes[start : start + _IN_CHUNK]):
+        for at in range(0, len(pcodes), _IN_CHUNK):
+            for area in Area.objects.filter(pcode__in=pcodes[at : at + _IN_CHUNK]):
                 self.areas[area.pcode] = area
 
     def term(self, vocabulary: str, value):
@@ -610,9 +595,9 @@ def _plain(value):
 def _stored(organisation, keys: Iterable[str]) -> dict[str, ImportedSubmission]:
     keys = sorted(set(keys))
     found = {}
-    for start in range(0, len(keys), _IN_CHUNK):
+    for at in range(0, len(keys), _IN_CHUNK):
         for sub in ImportedSubmission.objects.filter(
-            organisation=organisation, key__in=keys[start : start + _IN_CHUNK]
+            organisation=organisation, key__in=keys[at : at + _IN_CHUNK]
         ):
             found[sub.key] = sub
     return found
@@ -751,739 +736,53 @@ def apply(
     if getattr(actor, "pk", None) != plan.actor_id:
         raise DomainError(_("This import was checked for someone else."), code="forbidden")
     rules._require_in(actor, "import.run", plan.organisation)
-    writer = _Writer(actor, plan, batch, progress, cancelled)
+    from .writing import Writer
+
+    writer = Writer(actor, plan, batch, progress, cancelled)
     with transaction.atomic():
         writer.run()
     return writer.result
 
 
-class _Writer:
-    def __init__(self, actor, plan: Plan, batch, progress, cancelled):
-        self.actor = actor
-        self.plan = plan
-        self.org = plan.organisation
-        self.batch = batch
-        self.progress = progress or (lambda done, total: None)
-        self.cancelled = cancelled or (lambda: False)
-        self.tag = str(batch.public_id if batch is not None else plan.id)
-        self.now = timezone.now()
-        self.today = timezone.localdate()
-        self.creates = [r for r in plan.rows if r.action == CREATE]
-        # An edit of an edit in the same input is written after the edit it follows.
-        self.updates = sorted((r for r in plan.rows if r.action == UPDATE), key=lambda r: r.depth)
-        self.total = len(self.creates) + len(self.updates)
-        self.done = 0
-        self.counts = Tally()
+# The background half (readers, the task's body, start / cancel / progress), re-exported so
+# that every source and page keeps calling `pipeline.<name>`.
+from .background import (  # noqa: E402
+    _READERS,
+    _channel,
+    batch_progress,
+    cancel_asked,
+    channel_dir,
+    read_batch,
+    reader_for,
+    register_reader,
+    request_cancel,
+    run_batch,
+    start,
+    write_progress,
+)
 
-    # -- the whole
-    def run(self) -> None:
-        self._check_cancel()
-        with unscoped():
-            self._check_not_written_meanwhile()
-            references = self._reserve_references()
-            for start in range(0, len(self.creates), CHUNK):
-                self._check_cancel()
-                self._create(self.creates[start : start + CHUNK], references)
-                self._step(min(CHUNK, len(self.creates) - start))
-            for start in range(0, len(self.updates), CHUNK):
-                self._check_cancel()
-                self._update(self.updates[start : start + CHUNK])
-                self._step(min(CHUNK, len(self.updates) - start))
-        self.result = {
-            "rows": self.plan.total,
-            "created": len(self.creates),
-            "updated": len(self.updates),
-            "unchanged": self.plan.unchanged,
-            "persons": self.counts["persons"],
-            "consents": self.counts["consents"],
-            "needs": self.counts["needs"],
-            "victim_counts": self.counts["victim_counts"],
-        }
-        audit.record(
-            self.actor,
-            "import.apply",
-            self.batch,
-            organisation=self.org,
-            detail={
-                "import": self.tag,
-                "source": self.plan.source,
-                **self.result,
-            },
-        )
-        if self.batch is not None:
-            self.plan.record_on(self.batch)
-            self.batch.status = ImportBatch.Status.APPLIED
-            self.batch.result = dict(self.result)
-            self.batch.payload = None
-            self.batch.finished_at = timezone.now()
-            self.batch.save()
-        self._check_cancel()  # a cancellation asked during the last batch still counts
-
-    def _check_cancel(self) -> None:
-        if self.cancelled():
-            raise ImportCancelled
-
-    def _step(self, n: int) -> None:
-        self.done += n
-        self.progress(self.done, self.total)
-
-    def _check_not_written_meanwhile(self) -> None:
-        """The plan was checked before this transaction: refuse it if another import wrote
-        one of its submissions since (then nothing is written twice)."""
-        items = self.creates + self.updates
-        stored = _stored(
-            self.org,
-            [r.key for r in items] + [r.submission.key for r in items if r.submission],
-        )
-        for item in items:
-            sub, seen = stored.get(item.key), item.submission
-            if seen is not None and seen.key == item.key:  # a newer version of a known key
-                fresh = sub is not None and sub.version == seen.version and not sub.replaced_by
-            else:  # a new key (new, or an edit naming the key it replaces)
-                fresh = sub is None
-                if seen is not None:
-                    current = stored.get(seen.key)
-                    fresh = fresh and current is not None and not current.replaced_by
-            if not fresh:
-                raise DomainError(
-                    _(
-                        "Another import wrote some of these submissions meanwhile: check the "
-                        "file again."
-                    ),
-                    code="stale",
-                )
-
-    def _reserve_references(self) -> dict[str, list[str]]:
-        wanted = Tally(
-            rules.reference_prefix(self.org, r.values["occurred_on"]) for r in self.creates
-        )
-        references = {}
-        for prefix, n in sorted(wanted.items()):
-            numbers = sequences.reserve_references(
-                prefix=prefix, width=rules.REFERENCE_WIDTH, model=Incident, count=n
-            )
-            references[prefix] = numbers[::-1]  # taken with pop(), in ascending order
-        return references
-
-    # -- new incidents, in bulk
-    def _create(self, items: list[PlannedRow], references: dict) -> None:
-        """New incidents and everything under them, by bulk inserts (`core.bulk`: the same
-        field conversions as `bulk_create`, identities encrypted with each row's public id,
-        without the ORM's per-value overhead)."""
-        org, actor_id, now = self.org.pk, getattr(self.actor, "pk", None), self.now
-        detail = {"import": self.tag}
-        incidents, events = [], []
-        for item in items:
-            item.person_pks = []
-            values = item.values
-            row = {name: values[name] for name in _INCIDENT_PLAIN}
-            for name in _INCIDENT_FKS:
-                value = values[name]
-                row[f"{name}_id"] = value.pk if value is not None else None
-            prefix = rules.reference_prefix(self.org, values["occurred_on"])
-            row.update(
-                public_id=uuid.uuid4(),
-                owner_id=org,
-                recorded_by_id=actor_id,
-                reference=references[prefix].pop(),
-                data_category=rules._data_category(values["category"]),
-            )
-            incidents.append(row)
-        bulk.insert(Incident, incidents, now=now)
-        pks = bulk.pks_by_public_id(Incident, [row["public_id"] for row in incidents])
-        counts, persons, planned_persons = [], [], []
-        for item, incident in zip(items, incidents, strict=True):
-            item.incident_pk = pk = pks[incident["public_id"]]
-            events.append(
-                audit.Entry(
-                    "incident.create",
-                    None,
-                    self.org,
-                    incident["classification"],
-                    detail=detail,
-                    ref=(_INCIDENT_LABEL, str(incident["public_id"])),
-                )
-            )
-            for (sex, group), n in sorted(
-                item.victim_counts.items(), key=lambda kv: (kv[0][0], kv[0][1].pk)
-            ):
-                counts.append({"incident_id": pk, "sex": sex, "age_group_id": group.pk, "count": n})
-            for number, planned in enumerate(item.persons, start=1):
-                persons.append(self._person_row(pk, planned, number))
-                planned_persons.append((item, planned))
-        bulk.insert(VictimCount, counts, now=now)
-        bulk.insert(Person, persons, now=now)
-        person_pks = bulk.pks_by_public_id(Person, [row["public_id"] for row in persons])
-        consents, needs = [], []
-        for (item, planned), person in zip(planned_persons, persons, strict=True):
-            pk = person_pks[person["public_id"]]
-            item.person_pks.append(pk)
-            ref = (_PERSON_LABEL, str(person["public_id"]))
-            events.append(
-                audit.Entry(
-                    "person.create",
-                    None,
-                    self.org,
-                    4 if planned.has_identity else 3,
-                    detail=detail,
-                    ref=ref,
-                )
-            )
-            for scope, given in sorted(planned.consents.items()):
-                consents.append(
-                    {
-                        "public_id": uuid.uuid4(),
-                        "person_id": pk,
-                        "scope": scope,
-                        "given": given,
-                        "given_at": now,
-                        "recorded_by_id": actor_id,
-                    }
-                )
-                events.append(
-                    audit.Entry(
-                        "consent.record",
-                        None,
-                        self.org,
-                        detail={"scope": scope, "given": given, "import": self.tag},
-                        ref=ref,
-                    )
-                )
-            for service_type in planned.needs:
-                needs.append(
-                    {
-                        "public_id": uuid.uuid4(),
-                        "incident_id": item.incident_pk,
-                        "person_id": pk,
-                        "service_type": service_type,
-                        "identified_on": self.today,
-                        "outcome": Need.Outcome.PENDING.value,
-                        "recorded_by_id": actor_id,
-                    }
-                )
-                events.append(
-                    audit.Entry(
-                        "need.record",
-                        None,
-                        self.org,
-                        3,
-                        detail={
-                            "service_type": service_type,
-                            "outcome": Need.Outcome.PENDING.value,
-                            "import": self.tag,
-                        },
-                        ref=ref,
-                    )
-                )
-        bulk.insert(Consent, consents, now=now)
-        bulk.insert(Need, needs, now=now)
-        batch_id = self.batch.pk if self.batch is not None else None
-        bulk.insert(
-            ImportedSubmission,
-            (
-                {
-                    "organisation_id": org,
-                    "key": item.key,
-                    "source_key": self.plan.source_key,
-                    "incident_id": item.incident_pk,
-                    "version": item.source.version,
-                    "digest": item.digest,
-                    "persons": list(item.person_pks),
-                    "replaced_by": "",
-                    "batch_id": batch_id,
-                }
-                for item in items
-            ),
-            now=now,
-        )
-        audit.record_many(self.actor, events)
-        self.counts.update(
-            persons=len(persons),
-            consents=len(consents),
-            needs=len(needs),
-            victim_counts=len(counts),
-        )
-
-    def _person_row(self, incident_pk: int, planned: PlannedPerson, number: int) -> dict:
-        values = planned.values
-        row = {name: values[name] for name in _PERSON_PLAIN}
-        for name in _PERSON_FKS:
-            value = values[name]
-            row[f"{name}_id"] = value.pk if value is not None else None
-        row.update(
-            public_id=uuid.uuid4(),
-            incident_id=incident_pk,
-            code=rules.person_code(values["role"], number),
-        )
-        indexes = SimpleNamespace()
-        rules._index(indexes, values)  # the services' blind indexes, on the row's values
-        row["full_name_index"] = indexes.full_name_index
-        row["phone_index"] = indexes.phone_index
-        return row
-
-    def _person(self, incident, planned: PlannedPerson, number: int) -> Person:
-        values = dict(planned.values)
-        person = Person(
-            public_id=uuid.uuid4(),
-            incident=incident,
-            code=rules.person_code(values["role"], number),
-            **values,
-        )
-        rules._index(person, values)
-        return person
-
-    def _consents_and_needs(self, incident, person, planned: PlannedPerson):
-        consents, needs, events = [], [], []
-        for scope, given in sorted(planned.consents.items()):
-            consents.append(
-                Consent(
-                    public_id=uuid.uuid4(),
-                    person=person,
-                    scope=scope,
-                    given=given,
-                    given_at=self.now,
-                    recorded_by=self.actor,
-                )
-            )
-            events.append(
-                audit.Entry(
-                    "consent.record",
-                    person,
-                    self.org,
-                    detail={"scope": scope, "given": given, "import": self.tag},
-                )
-            )
-        for service_type in planned.needs:
-            needs.append(
-                Need(
-                    public_id=uuid.uuid4(),
-                    incident=incident,
-                    person=person,
-                    service_type=service_type,
-                    identified_on=self.today,
-                    outcome=Need.Outcome.PENDING,
-                    recorded_by=self.actor,
-                )
-            )
-            events.append(
-                audit.Entry(
-                    "need.record",
-                    person,
-                    self.org,
-                    3,
-                    detail={
-                        "service_type": service_type,
-                        "outcome": Need.Outcome.PENDING,
-                        "import": self.tag,
-                    },
-                )
-            )
-        return consents, needs, events
-
-    # -- edited submissions, one by one (rare)
-    def _update(self, items: list[PlannedRow]) -> None:
-        events: list[audit.Entry] = []
-        for item in items:
-            if item.replaces_row is not None:
-                target = item.replaces_row
-                incident_id = target.incident_pk
-                person_ids = list(target.person_pks)
-            else:
-                incident_id = item.submission.incident_id
-                person_ids = list(item.submission.persons)
-            incident = Incident._base_manager.get(pk=incident_id)
-            changed = self._update_incident(incident, item)
-            persons, person_events, consents_changed = self._update_persons(
-                incident, item, person_ids
-            )
-            events.extend(person_events)
-            if self._update_counts(incident, item):
-                changed.append("victim_counts")
-            if changed:
-                incident.save()
-                events.append(
-                    audit.Entry(
-                        "incident.update",
-                        incident,
-                        self.org,
-                        incident.classification,
-                        detail={"fields": sorted(changed), "import": self.tag},
-                    )
-                )
-            pks = [p.pk for p in persons]
-            item.incident_pk, item.person_pks = incident.pk, pks
-            self._record_submission(item, incident, pks)
-            if consents_changed:
-                consent_changed.send(sender=Consent, incident=incident, actor=self.actor)
-        audit.record_many(self.actor, events)
-
-    def _update_incident(self, incident: Incident, item: PlannedRow) -> list[str]:
-        changed = []
-        for name in rules.INCIDENT_EDITABLE:
-            if name == "classification" and not item.classification_given:
-                continue
-            new = item.values[name]
-            model_field = Incident._meta.get_field(name)
-            if model_field.is_relation:
-                if getattr(incident, model_field.attname) != (new.pk if new else None):
-                    setattr(incident, name, new)
-                    changed.append(name)
-            elif rules._differs(getattr(incident, name), new):
-                setattr(incident, name, new)
-                changed.append(name)
-        if "category" in changed:
-            incident.data_category = rules._data_category(item.values["category"])
-        return changed
-
-    def _update_counts(self, incident: Incident, item: PlannedRow) -> bool:
-        current = {
-            (c.sex, c.age_group_id): c.count for c in VictimCount.objects.filter(incident=incident)
-        }
-        wanted = {(sex, group.pk): n for (sex, group), n in item.victim_counts.items()}
-        with unscoped():
-            victims = list(
-                Person._base_manager.filter(incident=incident, role=Person.Role.VICTIM).values_list(
-                    "sex", "age_group_id"
-                )
-            )
-        try:
-            rules.check_counts_cover(wanted, victims)
-        except DomainError as exc:
-            raise DomainError(
-                fill(_("Row %(row)d: %(problem)s"), {"row": item.row, "problem": exc.message}),
-                field="victim_counts",
-            ) from exc
-        if current == wanted:
-            return False
-        VictimCount.objects.filter(incident=incident).delete()
-        VictimCount.objects.bulk_create(
-            VictimCount(incident=incident, sex=sex, age_group=group, count=n)
-            for (sex, group), n in item.victim_counts.items()
-        )
-        self.counts.update(victim_counts=len(wanted))
-        return True
-
-    def _update_persons(self, incident: Incident, item: PlannedRow, person_ids: list):
-        existing = {p.pk: p for p in Person._base_manager.filter(pk__in=person_ids)}
-        persons, events, consents_changed = [], [], False
-        for index, planned in enumerate(item.persons):
-            person = existing.get(person_ids[index]) if index < len(person_ids) else None
-            if person is None:
-                person = self._person(incident, planned, rules._person_number(incident))
-                person.save()
-                events.append(
-                    audit.Entry(
-                        "person.create",
-                        person,
-                        self.org,
-                        4 if planned.has_identity else 3,
-                        detail={"import": self.tag},
-                    )
-                )
-                self.counts.update(persons=1)
-            else:
-                changed = []
-                for name in rules.PERSON_EDITABLE:
-                    new = planned.values.get(name)
-                    model_field = Person._meta.get_field(name)
-                    if model_field.is_relation:
-                        if getattr(person, model_field.attname) != (new.pk if new else None):
-                            setattr(person, name, new)
-                            changed.append(name)
-                    elif rules._differs(getattr(person, name), new):
-                        setattr(person, name, (new or None) if name in IDENTITY_FIELDS else new)
-                        changed.append(name)
-                if changed:
-                    rules._index(
-                        person,
-                        {f: planned.values[f] for f in changed if f in ("full_name", "phone")},
-                    )
-                    person.save()
-                    identity = any(f in IDENTITY_FIELDS for f in changed)
-                    events.append(
-                        audit.Entry(
-                            "person.update",
-                            person,
-                            self.org,
-                            4 if identity else 3,
-                            detail={"fields": changed, "import": self.tag},
-                        )
-                    )
-            persons.append(person)
-            consents, needs, new_events = self._changed_consents_and_needs(
-                incident, person, planned
-            )
-            Consent.objects.bulk_create(consents)
-            Need.objects.bulk_create(needs)
-            events.extend(new_events)
-            consents_changed = consents_changed or bool(consents)
-            self.counts.update(consents=len(consents), needs=len(needs))
-        # Persons of the stored submission beyond the edit's are kept (an edit that drops a
-        # repeat is not taken as a deletion of a person record).
-        persons.extend(existing[pk] for pk in person_ids[len(item.persons) :] if pk in existing)
-        return persons, events, consents_changed
-
-    def _changed_consents_and_needs(self, incident, person, planned: PlannedPerson):
-        standing = {
-            c.scope: c
-            for c in Consent._base_manager.filter(person=person, withdrawn_at__isnull=True)
-        }
-        wanted = PlannedPerson(
-            values=planned.values,
-            consents={
-                s: g
-                for s, g in planned.consents.items()
-                if s not in standing or standing[s].given != g
-            },
-            needs=[
-                n
-                for n in planned.needs
-                if not Need._base_manager.filter(person=person, service_type=n).exists()
-            ],
-        )
-        for scope in wanted.consents:
-            if scope in standing:
-                Consent._base_manager.filter(pk=standing[scope].pk).update(withdrawn_at=self.now)
-        return self._consents_and_needs(incident, person, wanted)
-
-    def _record_submission(self, item: PlannedRow, incident: Incident, pks: list) -> None:
-        sub = item.submission
-        if sub is not None and sub.key == item.key:
-            sub.version = item.source.version
-            sub.digest = item.digest
-            sub.persons = pks
-            sub.batch = self.batch
-            sub.save()
-            return
-        replaced = item.source.replaces
-        ImportedSubmission.objects.filter(organisation=self.org, key=replaced).update(
-            replaced_by=item.key
-        )
-        if sub is not None and sub.key != replaced:  # the head of a longer chain of edits
-            ImportedSubmission.objects.filter(pk=sub.pk).update(replaced_by=item.key)
-        ImportedSubmission.objects.create(
-            organisation=self.org,
-            key=item.key,
-            source_key=self.plan.source_key,
-            incident=incident,
-            version=item.source.version,
-            digest=item.digest,
-            persons=pks,
-            batch=self.batch,
-        )
-
-
-# --------------------------------------------------------------------------- readers
-
-
-_READERS: dict[str, Callable] = {}
-
-
-def register_reader(source: str, func: Callable) -> None:
-    """`func(batch) -> (rows, errors)`: how the background task reads a stored batch."""
-    _READERS[source] = func
-
-
-def reader_for(source: str) -> Callable:
-    try:
-        return _READERS[source]
-    except KeyError:
-        raise DomainError(
-            _("No reader is registered for this kind of import."), code="no_reader"
-        ) from None
-
-
-def read_batch(batch: ImportBatch):
-    """(rows, reader errors) of a stored batch, by the reader registered for its source."""
-    return reader_for(batch.source)(batch)
-
-
-# --------------------------------------------------------------------------- background
-
-
-def channel_dir() -> Path:
-    """Where the progress and cancellation files of running imports are kept
-    (settings.PASSERELLE_IMPORTS_DIR, by default VAR_DIR/imports)."""
-    configured = getattr(settings, "PASSERELLE_IMPORTS_DIR", None)
-    path = Path(configured) if configured else Path(settings.VAR_DIR) / "imports"
-    path.mkdir(parents=True, exist_ok=True)
-    return path
-
-
-def _channel(batch, suffix: str) -> Path:
-    return channel_dir() / f"{batch.public_id}.{suffix}"
-
-
-def write_progress(batch, done: int, total: int) -> None:
-    """Written by the worker between two batches (atomically: a reader never sees half)."""
-    target = _channel(batch, "progress")
-    tmp = target.with_suffix(f".tmp{os.getpid()}")
-    tmp.write_text(json.dumps({"done": done, "total": total}))
-    os.replace(tmp, target)
-
-
-def cancel_asked(batch) -> bool:
-    return _channel(batch, "cancel").exists()
-
-
-def _clear_channel(batch) -> None:
-    for suffix in ("progress", "cancel"):
-        _channel(batch, suffix).unlink(missing_ok=True)
-
-
-def batch_progress(batch: ImportBatch) -> dict:
-    """{done, total, status} for the page's progress bar: the worker's file while it runs
-    (the database cannot tell, see the module's docstring), the batch's counts after."""
-    batch.refresh_from_db(fields=["status", "total_rows", "to_create", "to_update", "result"])
-    status = batch.status
-    if status == ImportBatch.Status.RUNNING:
-        try:
-            data = json.loads(_channel(batch, "progress").read_text())
-            return {"done": int(data["done"]), "total": int(data["total"]), "status": status}
-        except (OSError, ValueError, KeyError, TypeError):
-            return {"done": 0, "total": batch.to_create + batch.to_update, "status": status}
-    if status == ImportBatch.Status.APPLIED:
-        total = batch.result.get("created", 0) + batch.result.get("updated", 0)
-        return {"done": total, "total": total, "status": status}
-    return {"done": 0, "total": batch.to_create + batch.to_update, "status": status}
-
-
-@audit.service
-def start(actor, batch: ImportBatch) -> ImportBatch:
-    """Queue the application of a checked batch; `manage.py run_jobs` applies it."""
-    rules._require_in(actor, "import.run", batch.organisation)
-    given, batch = batch, ImportBatch.objects.select_for_update().get(pk=batch.pk)
-    if batch.status not in (ImportBatch.Status.DRAFT, ImportBatch.Status.VALIDATED):
-        raise DomainError(_("This import was already started."), code="started")
-    from .tasks import apply_batch
-
-    _clear_channel(batch)
-    result = apply_batch.enqueue(batch_id=str(batch.public_id))
-    batch.status = ImportBatch.Status.QUEUED
-    batch.task_id = str(getattr(result, "id", ""))[:64]
-    batch.cancel_requested = False
-    batch.save(update_fields=["status", "task_id", "cancel_requested", "updated_at"])
-    given.status, given.task_id, given.cancel_requested = batch.status, batch.task_id, False
-    audit.record(
-        actor,
-        "import.start",
-        batch,
-        organisation=batch.organisation,
-        detail={"import": str(batch.public_id), "source": batch.source},
-    )
-    return batch
-
-
-def request_cancel(actor, batch: ImportBatch) -> ImportBatch:
-    """Ask a queued or running import to stop; nothing of it is written.
-
-    The file is written first: a running import polls it between two batches and rolls
-    back. Only then is the batch marked — on SQLite that write waits for the import's
-    transaction to end, which the file has just asked for."""
-    rules._require_in(actor, "import.run", batch.organisation)
-    status = ImportBatch.objects.filter(pk=batch.pk).values_list("status", flat=True).first()
-    if status not in (ImportBatch.Status.QUEUED, ImportBatch.Status.RUNNING):
-        raise DomainError(_("This import is not running."), code="not_running")
-    _channel(batch, "cancel").touch()
-    return _mark_cancel(actor, batch)
-
-
-@audit.service
-def _mark_cancel(actor, batch: ImportBatch) -> ImportBatch:
-    batch = ImportBatch.objects.select_for_update().get(pk=batch.pk)
-    batch.cancel_requested = True
-    fields = ["cancel_requested", "updated_at"]
-    if batch.status == ImportBatch.Status.QUEUED:  # not started: cancelled at once
-        batch.status = ImportBatch.Status.CANCELLED
-        batch.payload = None
-        batch.finished_at = timezone.now()
-        fields += ["status", "payload", "finished_at"]
-    batch.save(update_fields=fields)
-    audit.record(
-        actor,
-        "import.cancel",
-        batch,
-        organisation=batch.organisation,
-        detail={"import": str(batch.public_id)},
-    )
-    return batch
-
-
-def run_batch(batch_id: str) -> dict:
-    """The background task's body: read, check and apply one queued batch, then record how
-    it ended. The uploaded file is emptied whatever the outcome."""
-    from passerelle.core.jobs import error_summary
-
-    batch = ImportBatch.objects.filter(public_id=batch_id).first()
-    if batch is None:
-        return {"status": "missing"}
-    if batch.status != ImportBatch.Status.QUEUED:
-        return {"status": batch.status}
-    if batch.cancel_requested or cancel_asked(batch):
-        return _finish(batch, ImportBatch.Status.CANCELLED)
-    claimed = ImportBatch.objects.filter(pk=batch.pk, status=ImportBatch.Status.QUEUED).update(
-        status=ImportBatch.Status.RUNNING, started_at=timezone.now()
-    )
-    if not claimed:
-        return {"status": "taken"}
-    batch.refresh_from_db()
-    actor = batch.created_by
-    try:
-        rows, errors = read_batch(batch)
-        plan = prepare(
-            actor,
-            organisation=batch.organisation,
-            rows=rows,
-            source=batch.source,
-            source_key=batch.source_key,
-            errors=errors,
-        )
-        if plan.errors:
-            plan.record_on(batch)
-            return _finish(batch, ImportBatch.Status.FAILED, keep_errors=True)
-        write_progress(batch, 0, plan.to_create + plan.to_update)
-        apply(
-            actor,
-            plan,
-            batch=batch,
-            progress=lambda done, total: write_progress(batch, done, total),
-            cancelled=lambda: cancel_asked(batch),
-        )
-    except ImportCancelled:
-        return _finish(batch, ImportBatch.Status.CANCELLED)
-    except DomainError as exc:
-        batch.set_errors([RowError(0, "", exc.message, exc.code or "invalid").as_dict()])
-        return _finish(batch, ImportBatch.Status.FAILED, keep_errors=True)
-    except Exception as exc:  # noqa: BLE001 - recorded as a failure, never half-applied
-        logger.warning("Import %s failed: %s", batch.public_id, error_summary(exc))
-        return _finish(batch, ImportBatch.Status.FAILED, error=error_summary(exc))
-    finally:
-        _clear_channel(batch)
-    batch.refresh_from_db()
-    return {"status": batch.status, **batch.result}
-
-
-def _finish(batch, status: str, *, keep_errors: bool = False, error: str = "") -> dict:
-    fresh = ImportBatch.objects.get(pk=batch.pk)
-    fresh.status = status
-    fresh.payload = None
-    fresh.finished_at = timezone.now()
-    if keep_errors:
-        fresh.errors_sealed = batch.errors_sealed
-        fresh.error_count = batch.error_count
-        for name in ("total_rows", "to_create", "to_update", "unchanged"):
-            setattr(fresh, name, getattr(batch, name))
-    if error:
-        fresh.result = {"error": error}
-    with transaction.atomic():
-        fresh.save()
-        audit.record(
-            fresh.created_by,
-            f"import.{status}",
-            fresh,
-            organisation=fresh.organisation,
-            outcome="ok" if status == ImportBatch.Status.CANCELLED else "error",
-            detail={"import": str(fresh.public_id), "errors": fresh.error_count},
-        )
-    _clear_channel(batch)
-    return {"status": status}
+__all__ = [
+    "CREATE",
+    "UNCHANGED",
+    "UPDATE",
+    "ImportCancelled",
+    "Plan",
+    "PlannedPerson",
+    "PlannedRow",
+    "_READERS",
+    "_channel",
+    "apply",
+    "batch_progress",
+    "cancel_asked",
+    "channel_dir",
+    "digest",
+    "fill",
+    "prepare",
+    "read_batch",
+    "reader_for",
+    "register_reader",
+    "request_cancel",
+    "run_batch",
+    "start",
+    "write_progress",
+]
