@@ -6,6 +6,7 @@ database). `pipeline` re-exports every public name here."""
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import logging
 import os
@@ -242,3 +243,34 @@ def _finish(batch, status: str, *, keep_errors: bool = False, error: str = "") -
         )
     _clear_channel(batch)
     return {"status": status}
+
+
+STALE = dt.timedelta(hours=1)  # far longer than a batch goes without reporting progress
+
+
+def recover_interrupted(now=None) -> int:
+    """Batches still `running` whose worker stopped (killed, power cut): their transaction
+    died with the process, so nothing of them was written; each is marked failed once (a
+    conditional UPDATE claims it), its file emptied, the failure audited. A batch is taken
+    for dead when it started over an hour ago and its progress file has not moved for an
+    hour. Returns how many were found."""
+    now = now or timezone.now()
+    found = 0
+    running = ImportBatch.objects.filter(
+        status=ImportBatch.Status.RUNNING, started_at__lt=now - STALE
+    )
+    for batch in running:
+        progress = _channel(batch, "progress")
+        try:
+            moved = dt.datetime.fromtimestamp(progress.stat().st_mtime, tz=dt.UTC)
+        except OSError:
+            moved = None
+        if moved is not None and moved > now - STALE:
+            continue
+        claimed = ImportBatch.objects.filter(pk=batch.pk, status=ImportBatch.Status.RUNNING).update(
+            status=ImportBatch.Status.FAILED
+        )
+        if claimed:
+            _finish(batch, ImportBatch.Status.FAILED, error="WorkerLost")
+            found += 1
+    return found

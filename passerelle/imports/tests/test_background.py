@@ -170,3 +170,33 @@ def test_a_batch_is_started_once(importer, batch, reader):
     pipeline.start(importer, batch)
     with pytest.raises(DomainError):
         pipeline.start(importer, batch)
+
+
+def test_a_batch_whose_worker_died_is_marked_failed_once(batch, import_channel):
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from passerelle.imports import background
+
+    long_ago = timezone.now() - dt.timedelta(hours=2)
+    ImportBatch.objects.filter(pk=batch.pk).update(
+        status=ImportBatch.Status.RUNNING, started_at=long_ago
+    )
+    alive = ImportBatch.objects.create(
+        organisation=batch.organisation,
+        source=SOURCE,
+        payload="eA==",
+        status=ImportBatch.Status.RUNNING,
+        started_at=long_ago,
+    )
+    pipeline.write_progress(alive, 5000, 90000)  # a long import still reporting
+    assert background.recover_interrupted() == 1
+    batch.refresh_from_db()
+    alive.refresh_from_db()
+    assert batch.status == ImportBatch.Status.FAILED and batch.payload is None
+    assert batch.result == {"error": "WorkerLost"}
+    assert alive.status == ImportBatch.Status.RUNNING
+    assert background.recover_interrupted() == 0
+    assert AuditEvent.objects.filter(action="import.failed").count() == 1
+    assert "recover_imports" in jobs.registry()
