@@ -344,3 +344,37 @@ def test_a_version_without_time_zone_is_read_as_utc(importer, org, areas):
     wrong = row(2, version="hier")
     plan = pipeline.prepare(importer, organisation=org, rows=[wrong], source="x")
     assert [(e.row, e.column) for e in plan.errors] == [(3, "version")]
+
+
+def test_an_edit_adds_persons_changes_consent_and_counts(importer, org, areas):
+    t0 = timezone.now() - dt.timedelta(days=1)
+    first = victim(1, consents={"referral": True}, needs=["legal_assistance_service"])
+    run(importer, org, [row(1, persons=[first], version=t0)])
+    edited = row(
+        1,
+        version=t0 + dt.timedelta(hours=2),
+        persons=[
+            victim(1, consents={"referral": False}, needs=["legal_assistance_service"]),
+            victim(2, sex="m", age=40),
+        ],
+    )
+    plan, result = run(importer, org, [edited])
+    assert result["updated"] == 1 and result["persons"] == 1
+    with unscoped():
+        incident = ImportedSubmission.objects.get().incident
+        codes = sorted(p.code[:3] for p in incident.persons.all())
+        assert codes == ["V01", "V02"]
+        answers = list(
+            Consent.objects.filter(person__incident=incident).values_list("given", "withdrawn_at")
+        )
+        assert sorted(g for g, w in answers if w is None) == [False]
+        assert len(answers) == 2 and Need.objects.count() == 1  # the need was already there
+        cells = sorted((c.sex, c.age_group.code, c.count) for c in incident.victim_counts.all())
+        assert cells == [("f", "18_59", 1), ("m", "18_59", 1)]
+        assert ImportedSubmission.objects.get().persons == sorted(
+            incident.persons.values_list("pk", flat=True)
+        )
+    update = AuditEvent.objects.get(action="incident.update")
+    assert update.detail["fields"] == ["victim_counts"]
+    assert AuditEvent.objects.filter(action="consent.record").count() == 2
+    assert audit.verify() == []
