@@ -170,9 +170,15 @@ def export_rows(user, incidents: list) -> tuple[list[Col], list[Col], list[list]
     incident_cols = [c for c in incident_columns() if full or c.code not in LEVEL3_INCIDENT]
     with_persons = bool(records) and all(r.shows("persons") for r in records)
     people = []
-    if with_persons:
-        for record, incident in zip(records, incidents, strict=True):
-            for person in record.persons.order_by("code"):
+    if with_persons:  # one query for the persons of every incident, through the policy
+        found: dict[int, list] = {}
+        persons = policy.scope(
+            user, Person.objects.filter(incident__in=incidents), "person.view"
+        ).select_related("age_group", "displacement_status", "incident__owner")
+        for person in persons.order_by("incident_id", "code"):
+            found.setdefault(person.incident_id, []).append(person)
+        for incident in incidents:
+            for person in found.get(incident.pk, []):
                 people.append((incident, person, policy.redact(user, person)))
     identities = all(all(p.shows(f) for f in IDENTITY_FIELDS) for *_x, p in people)
     person_cols = (

@@ -348,3 +348,9 @@ def test_who_may_download_upload_and_export(client_as, areas):
     assert monitor.get(reverse("imports:spreadsheet_template")).status_code == 200
     assert monitor.get(reverse("imports:spreadsheet_export")).status_code == 403
     assert client_as("im_officer").get(reverse("imports:spreadsheet_export")).status_code == 200
+
+
+def test_the_incident_list_offers_the_export_with_its_filters(recorded, client_as):
+    page = client_as("im_officer").get(reverse("incidents:list"))
+    assert page.status_code == 200
+    assert reverse("imports:spreadsheet_export") in page.content.decode()
