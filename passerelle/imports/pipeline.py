@@ -43,7 +43,6 @@ How it works (docs/imports.md, "The import path"):
 
 from __future__ import annotations
 
-import dataclasses
 import datetime as dt
 import json
 import logging
@@ -103,7 +102,6 @@ _DISABILITY = frozenset(Person.Disability.values)
 _PRECISIONS = frozenset(DatePrecision.values)
 _SCOPES = frozenset(Consent.Scope.values)
 _SERVICE_TYPES = frozenset(ServiceType.values)
-_PERSON_IN_FIELDS = tuple(f.name for f in dataclasses.fields(PersonIn))
 
 
 def _fill(message, params: dict) -> str:
@@ -320,15 +318,22 @@ class _Rights:
         self.actor = actor
         self.organisation = organisation
         self._levels: dict[str, int] = {}
+        self._answers: dict[tuple[str, int], bool] = {}
         self.refused: set[str] = set()
 
     def allows(self, action: str, classification: int) -> bool:
         """May the importer do `action` on a record of this classification that they record
         themselves (the record-level rule of the policy, `required_level`)?"""
+        known = self._answers.get((action, classification))
+        if known is not None:
+            if not known:
+                self.refused.add(action)
+            return known
         if action not in self._levels:
             self._levels[action] = policy.level_in(self.actor, self.organisation, action)
         need = policy.gate.required_level(action, SimpleNamespace(classification=classification))
         allowed = self._levels[action] >= 0 and self._levels[action] >= need
+        self._answers[(action, classification)] = allowed
         if not allowed:
             self.refused.add(action)
         return allowed
@@ -568,28 +573,24 @@ def digest(row: IncidentIn) -> str:
     """The keyed digest of what a row says (not where it sits in a file, nor its version):
     equal for an unchanged re-import, without storing or comparing identities in clear."""
     content = {
-        "values": {k: _plain(v) for k, v in sorted(row.values.items())},
+        "values": row.values,
         "victim_counts": sorted(
-            [str(sex), _plain(group), int(n or 0)] for (sex, group), n in row.victim_counts.items()
+            [str(sex), _code(group), int(n or 0)] for (sex, group), n in row.victim_counts.items()
         ),
-        "persons": [
-            {name: _plain(getattr(p, name)) for name in _PERSON_IN_FIELDS} for p in row.persons
-        ],
+        "persons": [vars(p) for p in row.persons],  # dataclass fields, by name
     }
-    data = json.dumps(content, sort_keys=True, separators=(",", ":"), default=str).encode()
+    data = json.dumps(content, sort_keys=True, separators=(",", ":"), default=_code).encode()
     return crypto.keyed_digest(data, "imports.submission")
 
 
-def _plain(value):
+def _code(value) -> str:
+    """A value JSON has no form for: a term or an area by its code, anything else (dates,
+    decimals) as text."""
     if isinstance(value, Term):
         return value.code
     if isinstance(value, Area):
         return value.pcode
-    if isinstance(value, dict):
-        return {str(k): _plain(v) for k, v in sorted(value.items())}
-    if isinstance(value, list | tuple):
-        return [_plain(v) for v in value]
-    return value
+    return str(value)
 
 
 def _stored(organisation, keys: Iterable[str]) -> dict[str, ImportedSubmission]:
