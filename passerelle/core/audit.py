@@ -170,7 +170,7 @@ def record(
     return event
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class Entry:
     """One event of `record_many`: what `record` takes after the actor. `ref` (model label,
     public id) may stand for `obj` when the writer holds no model instance."""
