@@ -16,6 +16,7 @@ field takes its default. Encrypted fields take plaintext (an empty value is stor
 from __future__ import annotations
 
 import json
+import operator
 import uuid
 from collections.abc import Callable, Iterable
 
@@ -110,6 +111,18 @@ def _converter(field, now, conn) -> Callable[[dict], object]:
     return plain
 
 
+def _is_direct(field, conn) -> bool:
+    """Written as the row gives it (no conversion, not encrypted, not a time set on save), and
+    missing, a constant default (not one computed per row such as a new public id)."""
+    return (
+        not isinstance(field, EncryptedTextField)
+        and not getattr(field, "auto_now", False)
+        and not getattr(field, "auto_now_add", False)
+        and _to_db(field, conn) is None
+        and not (field.has_default() and callable(field.default))
+    )
+
+
 def insert(model: type[models.Model], rows: Iterable[dict], *, now=None) -> int:
     """INSERT `rows` (dicts by attname) into `model`'s table; returns how many. Primary keys
     are left to the database (read them back by `public_id` when needed, `pks_by_public_id`)."""
@@ -120,7 +133,23 @@ def insert(model: type[models.Model], rows: Iterable[dict], *, now=None) -> int:
         if not (f.primary_key and isinstance(f, AutoFieldMixin))
     ]
     conn = connections[DEFAULT_DB_ALIAS]
-    converters = [_converter(f, now, conn) for f in fields]
+    # Fields the driver takes as given, with a constant default, are read from the row laid
+    # over their defaults by one C call (`itemgetter`), written first; the others follow, each
+    # through its converter (a Python call per value costs more than the database's share).
+    direct = [f for f in fields if _is_direct(f, conn)]
+    converted = [f for f in fields if f not in direct]
+    fields = direct + converted
+    defaults = {f.attname: f.get_default() for f in direct}
+    names = [f.attname for f in direct]
+    if len(names) > 1:
+        getter = operator.itemgetter(*names)
+    else:  # itemgetter of one name gives the value, not a tuple
+        getter = (lambda row: (row[names[0]],)) if names else (lambda row: ())
+    converters = [_converter(f, now, conn) for f in converted]
+
+    def values(row: dict) -> tuple:
+        return getter(defaults | row) + tuple([convert(row) for convert in converters])
+
     quote = conn.ops.quote_name
     table, columns = quote(model._meta.db_table), ", ".join(quote(f.column) for f in fields)
     if conn.vendor == "postgresql":
@@ -139,7 +168,7 @@ def insert(model: type[models.Model], rows: Iterable[dict], *, now=None) -> int:
     batch: list[tuple] = []
     with conn.cursor() as cursor:
         for row in rows:
-            batch.append(tuple(convert(row) for convert in converters))
+            batch.append(values(row))
             if len(batch) >= CHUNK:
                 flush(cursor, batch)
                 written += len(batch)
