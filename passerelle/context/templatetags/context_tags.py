@@ -1,4 +1,5 @@
-"""`{% security_context record %}`: the ACLED events of an incident's area and ISO week.
+"""`{% security_context record %}`: the ACLED events of an incident's area and ISO week (its
+month when only the month of the incident is known; nothing when only its year is).
 
 ACLED data are public: the list shows nothing the reader could not download from ACLED. The
 area is the cercle (admin 2) of the incident's area as the reader sees it (`redact` already
@@ -34,7 +35,14 @@ def security_context(record):
     day = getattr(record, "occurred_on", None)
     if area is None or day is None:
         return {"shown": False}
-    start, end = week_of(day)
+    precision = getattr(record, "date_precision", "day") or "day"
+    if precision == "year":
+        return {"shown": False}  # a year of events says nothing about this incident
+    if precision == "month":
+        start = day.replace(day=1)
+        end = (start + dt.timedelta(days=32)).replace(day=1) - dt.timedelta(days=1)
+    else:
+        start, end = week_of(day)
     events = AcledEvent.objects.within(area).filter(event_date__range=(start, end))
     events = list(
         events.select_related("area").order_by("event_date", "event_id_cnty")[: SHOWN + 1]
@@ -45,6 +53,7 @@ def security_context(record):
         "start": start,
         "end": end,
         "week": day.isocalendar(),
+        "by_month": precision == "month",
         "events": events[:SHOWN],
         "more": len(events) > SHOWN,
     }

@@ -333,3 +333,22 @@ def test_an_event_written_meanwhile_by_another_import_gives_a_clear_refusal(
             acled.import_events(importer, data=export(event(), event(event_id_cnty="MLI9")))
     assert [e.code for e in caught.value.errors] == ["conflict"]
     assert not AcledEvent.objects.filter(event_id_cnty="MLI9").exists()
+
+
+def test_an_incident_known_by_its_month_shows_the_events_of_that_month(areas, importer, monitor):
+    from passerelle.context.templatetags.context_tags import security_context
+
+    incident = incident_factory(
+        monitor, area=areas["ML0701"], occurred_on=dt.date(2024, 3, 1), date_precision="month"
+    )
+    acled.import_events(
+        importer,
+        data=export(
+            event(event_id_cnty="MLI-MARCH", event_date="2024-03-28"),
+            event(event_id_cnty="MLI-APRIL", event_date="2024-04-01"),
+        ),
+    )
+    shown = security_context(incident)
+    assert [e.event_id_cnty for e in shown["events"]] == ["MLI-MARCH"] and shown["by_month"]
+    incident.date_precision = "year"
+    assert security_context(incident) == {"shown": False}
