@@ -23,13 +23,14 @@ from passerelle.core import exports
 FORM_NAME = "passerelle-example-protection-monitoring-form.xlsx"
 EXPORT_NAME = "passerelle-example-submissions.{fmt}"
 SUBMISSIONS = 24
-# The example's own fictitious people (the fixtures' names are the tests' own).
+# The example's own fictitious people (the fixtures' names are the tests' own): name,
+# father's name, mother's name, and the sex the name goes with.
 PEOPLE = [
-    ("Nènè Kanouté", "Bakary Kanouté", "Sira Dembélé"),
-    ("Soumaïla Bagayoko", "Adama Bagayoko", "Rokia Diallo"),
-    ("Fanta Samaké", "Lassine Samaké", "Maïmouna Konaté"),
-    ("Yacouba Tounkara", "Sidi Tounkara", "Hawa Sissoko"),
-    ("Djénéba Fofana", "Mamadou Fofana", "Assitan Koné"),
+    ("Nènè Kanouté", "Bakary Kanouté", "Sira Dembélé", "f"),
+    ("Soumaïla Bagayoko", "Adama Bagayoko", "Rokia Diallo", "m"),
+    ("Fanta Samaké", "Lassine Samaké", "Maïmouna Konaté", "f"),
+    ("Yacouba Tounkara", "Sidi Tounkara", "Hawa Sissoko", "m"),
+    ("Djénéba Fofana", "Mamadou Fofana", "Assitan Koné", "f"),
 ]
 DATE_PATHS = ("today", "incident/date_incident", "incident/date_signalement")
 MOMENT_PATHS = ("start", "end")
@@ -67,7 +68,7 @@ def submissions(today: dt.date | None = None) -> list[dict]:
             interviewed, dt.time(18, 0), tzinfo=dt.UTC
         ) + dt.timedelta(minutes=subs.index(sub))
         for number, victim in enumerate(sub["victimes"]):
-            name, father, mother = PEOPLE[(subs.index(sub) + number) % len(PEOPLE)]
+            name, father, mother = _person(subs.index(sub) + number, victim.get("victimes/sexe"))
             victim["victimes/nom"] = name
             victim["victimes/nom_pere"] = father
             victim["victimes/nom_mere"] = mother
@@ -75,6 +76,16 @@ def submissions(today: dt.date | None = None) -> list[dict]:
             if isinstance(value, str) and exports.is_risky(value):
                 values[key] = ""
     return subs
+
+
+def _person(start: int, sex: str | None) -> tuple[str, str, str]:
+    """The first of PEOPLE from `start` (round the list) whose name goes with `sex` (a woman's
+    name for a victim recorded as a man reads as a mistake in the preview)."""
+    for step in range(len(PEOPLE)):
+        name, father, mother, usual = PEOPLE[(start + step) % len(PEOPLE)]
+        if sex not in ("f", "m") or usual == sex:
+            return name, father, mother
+    return PEOPLE[start % len(PEOPLE)][:3]
 
 
 def export_bytes(fmt: str, today: dt.date | None = None) -> bytes:
