@@ -35,6 +35,7 @@ class IdleTimeoutMiddleware:
             "accounts:otp_manage",
             "accounts:otp_setup",
             "accounts:otp_verify",
+            "api_tokens:list",  # its form holds a two-factor code: never kept
             "set_language",
             "core:set_language",
         }

@@ -224,3 +224,12 @@ def test_a_two_factor_code_sent_after_the_timeout_is_not_kept(monitor, client_fo
     response = client.post(reverse("accounts:otp_verify"), {"code": "123456"})
     assert response.status_code == 302
     assert not HeldSubmission.objects.exists()
+
+
+def test_an_api_token_form_sent_after_the_timeout_is_not_kept(monitor, client_for):
+    """The token form carries a two-factor code: like the code page, it is never kept."""
+    client = client_for(monitor)
+    _idle(client)
+    response = client.post(reverse("api_tokens:list"), {"name": "laptop", "code": "123456"})
+    assert response.status_code == 302
+    assert not HeldSubmission.objects.exists()
