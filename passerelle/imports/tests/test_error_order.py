@@ -1,6 +1,9 @@
 """The preview lists an import's errors in the order of the file's rows, whatever pass of the
-check found them (the reader's errors, then the rules')."""
+check found them (the reader's errors, then the rules'); the list says an import with errors
+was checked."""
 
+import pytest
+from django.urls import reverse
 from django.utils import translation
 
 from passerelle.imports import steps
@@ -31,3 +34,22 @@ def test_errors_are_listed_by_row_the_files_own_first():
         (4, "area"),
         (5, "key"),
     ]
+
+
+@pytest.mark.django_db
+def test_the_list_says_an_import_with_errors_was_checked(client_as, org):
+    """A checked import with errors stays a draft, but the list must not call it 'not checked
+    yet' (the newcomer would check it again instead of correcting the file)."""
+    client = client_as("monitor", language="en")
+    checked = ImportBatch.objects.create(
+        organisation=org, created_by=client.user, source="xlsform", payload=""
+    )
+    checked.set_errors([_error(4, "incident/type_incident", "not a choice")])
+    checked.save()
+    ImportBatch.objects.create(
+        organisation=org, created_by=client.user, source="xlsform", payload=""
+    )
+    with translation.override("en"):
+        html = client.get(reverse("imports:list")).content.decode()
+    assert html.count("Checked, errors to correct") == 1
+    assert html.count("Uploaded, not checked yet") == 1
