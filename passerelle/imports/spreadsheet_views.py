@@ -128,7 +128,7 @@ def spreadsheet_export(request):
     qs = qs.filter(owner__in=orgs)
     if form.is_bound and form.is_valid():
         qs = form.apply(qs)
-    qs = qs.select_related(*RELATED).prefetch_related("victim_counts", "need_to_know")
+    qs = qs.select_related(*RELATED).prefetch_related("victim_counts__age_group", "need_to_know")
     incidents = list(qs.order_by("reference"))
     policy.prefetch_shared(request.user, incidents)
     incident_cols, person_cols, rows, persons = writing.export_rows(request.user, incidents)
