@@ -18,7 +18,6 @@ from rest_framework.views import APIView
 from passerelle import policy
 from passerelle.accounts.models import Organisation
 from passerelle.core import audit
-from passerelle.core.fields import reveal
 from passerelle.geography.models import Area
 from passerelle.incidents import services as incident_services
 from passerelle.incidents.models import Consent, Incident, Person
@@ -26,7 +25,7 @@ from passerelle.incidents.views import LIST_DEFERRED, LIST_RELATED
 from passerelle.inforequests.models import Request
 from passerelle.policy.decorators import PUBLIC
 from passerelle.policy.fields import INCIDENT_FIELDS, PERSON_FIELDS
-from passerelle.policy.inforequests import relation, request_texts
+from passerelle.policy.inforequests import request_texts
 from passerelle.referrals import gaps as gap_figures
 from passerelle.referrals.models import Referral, Service
 from passerelle.sharing import aggregates
@@ -397,11 +396,7 @@ class RequestDetail(PolicyView):
     def get(self, request, public_id):
         user = request.user
         found = policy.get_or_404(user, Request, public_id, "request.view")
-        if (found.answer_level or 0) > policy.ceiling(user):
-            texts = {"body": reveal(found.body)} if relation(user, found) else {}
-        else:
-            texts = request_texts(user, found)
-        return Response(represent.request(user, found, texts=texts))
+        return Response(represent.request(user, found, texts=request_texts(user, found)))
 
 
 # --------------------------------------------------------------------------- reference lists

@@ -27,7 +27,7 @@ from passerelle.core.guard import unscoped
 
 from . import cache as _cache
 from . import intelligence
-from .gate import _mark_scoped, _model, audit_refusal, live_filter, organisations
+from .gate import _mark_scoped, _model, audit_refusal, ceiling, live_filter, organisations
 from .purposes import FORBIDDEN, Purpose, forbidden_reason
 from .registry import In
 
@@ -186,13 +186,16 @@ def disclosures_to_answer_with(user, request):
 
 def request_texts(user, request) -> dict:
     """The request's sealed texts, opened for this reader: what was asked ("body") for anyone
-    who reads the request, the answer ("answer") only for those who `sees_answer`."""
+    who reads the request, the answer ("answer") only for those who `sees_answer` at a level
+    their authentication allows (`ceiling`)."""
     from passerelle.core.fields import reveal
 
     if relation(user, request) is None:
         return {}
     texts = {"body": reveal(request.body)}
-    if sees_answer(user, request):
+    # an answer above what the reader's authentication allows (a level-3 answer read with an
+    # API token not verified with two factors, gate.ceiling) is not opened
+    if sees_answer(user, request) and (request.answer_level or 0) <= ceiling(user):
         texts["answer"] = reveal(request.answer)
         if (request.answer_level or 0) >= 3 and texts["answer"]:
             # a confidential answer (case details) is a level-3 read: audited, under the

@@ -109,3 +109,29 @@ def test_an_outsider_refused_a_request_is_seen_in_both_organisations_logs(
     for organisation in (world["hrd"], world["unhcr"]):
         refused = _events("access.refused", organisation).filter(actor=world["outsider"])
         assert refused.exists(), organisation
+
+
+def test_a_confidential_answer_is_not_opened_for_a_reader_not_verified_with_two_factors(
+    world, ask, protocol, disclose
+):
+    """An API token created without two factors makes its user say `is_verified() == False`
+    (policy.ceiling: level 2 at most): the level-3 answer stays closed, unaudited, while what
+    was asked is still read."""
+    from passerelle.policy.inforequests import request_texts
+
+    request = ask(level=3, data_category="hr", subject="Cas de VBG à Ansongo", body=ASKED)
+    services.answer_request(
+        world["fp"],
+        request,
+        answer=ANSWERED,
+        answer_level=3,
+        disclosures=[disclose(protocol, world["hrd"])],
+    )
+    asker = world["asker"]
+    before = _events("request.read", world["unhcr"]).count()
+    asker.is_verified = lambda: False
+    assert request_texts(asker, request) == {"body": ASKED}
+    assert _events("request.read", world["unhcr"]).count() == before
+    asker.is_verified = lambda: True
+    assert request_texts(asker, request)["answer"] == ANSWERED
+    assert _events("request.read", world["unhcr"]).count() == before + 1
