@@ -11,6 +11,7 @@ from django.contrib import messages
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
 from passerelle import policy
@@ -23,6 +24,9 @@ from .forms import TokenForm
 from .models import ApiToken
 
 TWO_FACTOR_MINUTES = 10
+# The session key under which a new token's key waits for its one display (server-side
+# session: the key is never in a URL or a cookie); popped by the list page that shows it.
+SHOWN_ONCE = "api_token_created"
 
 
 def recently_verified(request) -> bool:
@@ -37,8 +41,11 @@ def recently_verified(request) -> bool:
     return used is not None and timezone.now() - used <= dt.timedelta(minutes=minutes)
 
 
+@never_cache
 @policy.permission("dashboard.view")
 def tokens(request):
+    """POST-redirect-GET: a created token's key is kept in the server-side session for one
+    display and the browser is redirected to the list, so a reload re-sends nothing."""
     user = request.user
     form = TokenForm(request.POST or None)
     created = key = None
@@ -69,7 +76,13 @@ def tokens(request):
             except DomainError as exc:
                 add_to_form(form, exc)
             else:
-                form = TokenForm()
+                request.session[SHOWN_ONCE] = {"public_id": str(created.public_id), "key": key}
+                return redirect("api_tokens:list")
+    if request.method == "GET":
+        waiting = request.session.pop(SHOWN_ONCE, None)
+        if waiting:
+            created = ApiToken.objects.filter(user=user, public_id=waiting["public_id"]).first()
+            key = waiting["key"] if created is not None else None
     listed = ApiToken.objects.filter(user=user)
     return render(
         request,

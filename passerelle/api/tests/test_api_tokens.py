@@ -10,6 +10,7 @@ from django.utils import timezone
 from passerelle.accounts.tests.factories import confirmed_device, current_code
 from passerelle.api import services
 from passerelle.api.models import ApiToken, digest
+from passerelle.api.token_views import SHOWN_ONCE
 from passerelle.core.models import AuditEvent
 from passerelle.incidents.tests.factories import category, default_area
 
@@ -47,10 +48,18 @@ def test_a_revoked_or_expired_token_is_refused_at_once(monitor, incident):
 def test_the_token_pages_create_show_once_and_revoke(monitor, user_with_role, client_for):
     client = client_for(monitor)
     page = client.post(reverse("api_tokens:list"), {"name": "ODK bridge", "days": 30})
-    assert page.status_code == 200
+    # POST-redirect-GET: the key is never in the POST's answer nor in the URL
+    assert page.status_code == 302 and page["Location"] == reverse("api_tokens:list")
+    assert "pas_" not in page.content.decode()
+    page = client.get(page["Location"])
     key = page.context["key"]
-    assert key in page.content.decode()
-    assert key not in client.get(reverse("api_tokens:list")).content.decode()
+    assert key and page.content.decode().count(key) == 1
+    assert "no-store" in page["Cache-Control"]
+    # shown once: the next GET (a reload) shows it no more and creates nothing
+    again = client.get(reverse("api_tokens:list"))
+    assert key not in again.content.decode() and again.context["key"] is None
+    assert ApiToken.objects.filter(user=monitor).count() == 1
+    assert SHOWN_ONCE not in client.session
     token = ApiToken.objects.get(key_hash=digest(key))
     # another user cannot revoke it: the same 404 as a missing token, audited
     intruder = client_for(user_with_role("org_admin"))
@@ -69,6 +78,7 @@ def test_a_token_created_with_a_code_reads_level_three_and_four(monitor, person,
     page = client.post(
         reverse("api_tokens:list"),
         {"name": "verified", "days": 30, "code": current_code(device)},
+        follow=True,
     )
     assert page.context["created"].two_factor_verified
     body = api_client(key=page.context["key"]).get(
@@ -157,13 +167,30 @@ def test_a_session_verified_minutes_ago_makes_a_verified_token_without_a_code(mo
 
     client = client_for(monitor)  # a session verified with the monitor's device
     TOTPDevice.objects.filter(user=monitor).update(last_used_at=timezone.now())
-    page = client.post(reverse("api_tokens:list"), {"name": "fresh", "days": 7})
+    page = client.post(reverse("api_tokens:list"), {"name": "fresh", "days": 7}, follow=True)
     assert page.context["created"].two_factor_verified
     stale = timezone.now() - dt.timedelta(minutes=11)
     TOTPDevice.objects.filter(user=monitor).update(last_used_at=stale)
-    page = client.post(reverse("api_tokens:list"), {"name": "stale", "days": 7})
+    page = client.post(reverse("api_tokens:list"), {"name": "stale", "days": 7}, follow=True)
     assert not page.context["created"].two_factor_verified
     assert "levels 0 to 2 only" in page.content.decode()
+
+
+def test_a_reload_after_creating_re_sends_nothing_and_creates_no_second_token(monitor, client_for):
+    """The creating POST answers a redirect; what the browser reloads is the GET, so one
+    token only; another user's session never sees the key."""
+    client = client_for(monitor)
+    response = client.post(reverse("api_tokens:list"), {"name": "once", "days": 7})
+    assert response.status_code == 302
+    first = client.get(reverse("api_tokens:list"))
+    key = first.context["key"]
+    assert first.context["created"].name == "once"
+    for _ in range(2):
+        reloaded = client.get(reverse("api_tokens:list"))
+        assert reloaded.status_code == 200 and key not in reloaded.content.decode()
+    assert ApiToken.objects.filter(user=monitor, name="once").count() == 1
+    assert key not in response["Location"]
+    assert all(key not in morsel.value for morsel in client.cookies.values())
 
 
 def test_a_wrong_code_makes_no_token(monitor, client_for):
