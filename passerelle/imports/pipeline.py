@@ -145,6 +145,10 @@ class PlannedRow:
     submission: ImportedSubmission | None = None
     replaces_row: PlannedRow | None = None
     depth: int = 0  # how many edits of this input it follows (written after them)
+    # May the importer change identities here (`person.view_identity` at the row's
+    # classification and, for an edit, the edited incident's)? Without it an edit never
+    # touches the stored identities, not even to blank them (docs/imports.md).
+    identity: bool = True
     # Set when written: the incident and the persons (in the row's order) it became.
     incident_pk: int | None = None
     person_pks: list[int] = field(default_factory=list)
@@ -298,7 +302,7 @@ def prepare(
         else:
             planned.append(item)
     _classify(planned, organisation, found)
-    _check_edits(actor, planned, found)
+    _check_edits(actor, planned, found, rights)
     rights.audit_refusals(organisation)
     return Plan(
         actor_id=getattr(actor, "pk", None),
@@ -337,6 +341,15 @@ class _Rights:
         if not allowed:
             self.refused.add(action)
         return allowed
+
+    def may(self, action: str, classification: int) -> bool:
+        """`allows` without taking note of a refusal (nothing was asked that was refused)."""
+        if (action, classification) not in self._answers:
+            refused = action in self.refused
+            self.allows(action, classification)
+            if not refused:
+                self.refused.discard(action)
+        return self._answers[(action, classification)]
 
     def audit_refusals(self, organisation) -> None:
         for action in sorted(self.refused):
@@ -425,6 +438,7 @@ def _check_row(row: IncidentIn, codes: _Codes, rights: _Rights, errors: list) ->
         victim_counts=counts,
         persons=persons,
         digest=digest(row),
+        identity=rights.may("person.view_identity", classification),
     )
 
 
@@ -674,10 +688,14 @@ def _classify(planned: list[PlannedRow], organisation, errors: list) -> None:
         planned[:] = [r for r in planned if not _errored(r, errors)]
 
 
-def _check_edits(actor, planned: list[PlannedRow], errors: list) -> None:
+def _check_edits(actor, planned: list[PlannedRow], errors: list, rights: _Rights) -> None:
     """An edited submission changes a recorded incident: the importer needs the right the
     edit page asks (`incident.edit` on that incident, at its classification), refused and
-    audited otherwise, like the page."""
+    audited otherwise, like the page. It changes identities only with `person.view_identity`
+    at the incident's classification too."""
+    for item in sorted(planned, key=lambda r: r.depth):  # an edit of an edit after it
+        if item.action == UPDATE and item.replaces_row is not None:
+            item.identity = item.identity and item.replaces_row.identity
     targets = {r.submission.incident_id for r in planned if r.action == UPDATE and r.submission}
     if not targets:
         return
@@ -699,6 +717,10 @@ def _check_edits(actor, planned: list[PlannedRow], errors: list) -> None:
             refused.append(item)
             if incident is not None:
                 policy.audit_refusal(actor, "incident.edit", incident, reason="bulk import")
+        else:
+            item.identity = item.identity and rights.may(
+                "person.view_identity", incident.classification
+            )
     if refused:
         gone = {id(r) for r in refused}
         planned[:] = [r for r in planned if id(r) not in gone]

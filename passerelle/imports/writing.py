@@ -472,6 +472,8 @@ class Writer:
             else:
                 changed = []
                 for name in rules.PERSON_EDITABLE:
+                    if name in IDENTITY_FIELDS and not item.identity:
+                        continue  # not the importer's to change, blank or not
                     new = planned.values.get(name)
                     model_field = Person._meta.get_field(name)
                     if model_field.is_relation:

@@ -378,3 +378,49 @@ def test_an_edit_adds_persons_changes_consent_and_counts(importer, org, areas):
     assert update.detail["fields"] == ["victim_counts"]
     assert AuditEvent.objects.filter(action="consent.record").count() == 2
     assert audit.verify() == []
+
+
+def _without_identity_right(monkeypatch):
+    from passerelle import policy
+
+    real = policy.level_in
+
+    def no_identity(user, organisation, action=None):
+        return 3 if action == "person.view_identity" else real(user, organisation, action)
+
+    monkeypatch.setattr(policy, "level_in", no_identity)
+
+
+def test_an_edit_by_an_importer_without_the_identity_right_keeps_the_identities(
+    importer, org, areas, monkeypatch
+):
+    t0 = timezone.now() - dt.timedelta(days=1)
+    run(importer, org, [row(1, persons=[victim(1)], version=t0)])
+    _without_identity_right(monkeypatch)
+    edited = row(1, persons=[victim(1, identity=False, age=30)], version=t0 + dt.timedelta(hours=1))
+    plan, result = run(importer, org, [edited])
+    assert result["updated"] == 1
+    with unscoped():
+        person = ImportedSubmission.objects.get().incident.persons.get()
+        assert person.age == 30
+        assert person.full_name.reveal() == "Aminata Traoré-00001"
+        assert person.phone.reveal() == "+223 76 01 41 07"
+    person_update = AuditEvent.objects.filter(action="person.update").get()
+    assert person_update.detail["fields"] == ["age"] and person_update.level == 3
+    # a non-blank identity cell is still an error for them
+    named = row(1, persons=[victim(1, age=31)], version=t0 + dt.timedelta(hours=2))
+    plan = pipeline.prepare(importer, organisation=org, rows=[named], source="x")
+    assert [(e.column, e.code) for e in plan.errors] == [("nom", "forbidden")]
+
+
+def test_an_edit_by_an_importer_with_the_identity_right_erases_a_blank_identity(
+    importer, org, areas
+):
+    t0 = timezone.now() - dt.timedelta(days=1)
+    run(importer, org, [row(1, persons=[victim(1)], version=t0)])
+    edited = row(1, persons=[victim(1, identity=False)], version=t0 + dt.timedelta(hours=1))
+    run(importer, org, [edited])
+    with unscoped():
+        person = ImportedSubmission.objects.get().incident.persons.get()
+        assert person.full_name is None and person.phone is None
+        assert person.full_name_index in ("", None) and person.phone_index in ("", None)
