@@ -82,6 +82,22 @@ def test_an_identity_search_is_in_the_organisation_administrators_log(
     assert "person.search" not in _log_of(outsider, action="person.search")
 
 
+# --------------------------------------------------------------------------- refused pages
+
+
+def test_a_page_refused_for_a_role_is_in_the_users_organisation_log(org, client_as):
+    """A viewer asking for a page their role does not give (the imports) is refused under their
+    own organisation, so that its administrators see the attempt; the API's refusal alike."""
+    viewer = client_as("viewer")
+    start = AuditEvent.objects.order_by("-seq").values_list("seq", flat=True).first() or 0
+    assert viewer.get(reverse("imports:list")).status_code == 403
+    refused = AuditEvent.objects.get(seq__gt=start, action="access.refused")
+    assert refused.organisation == org and refused.detail["action"] == "import.run"
+    assert "access.refused" in _log_of(client_as("org_admin"), action="access.refused")
+    outsider = client_as("org_admin", OrganisationFactory(acronym="OUT"))
+    assert "access.refused" not in _log_of(outsider, action="access.refused")
+
+
 # --------------------------------------------------------------------------- protocols
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 from rest_framework.permissions import BasePermission
 
 from passerelle import policy
+from passerelle.core.audit import home_organisation
 
 
 def actions_of(view, method: str) -> tuple[str, ...]:
@@ -28,5 +29,6 @@ class PolicyPermission(BasePermission):
             return True  # a method the view does not serve: 405 follows
         if any(policy.can(user, action) for action in actions):
             return True
-        policy.audit_refusal(user, " | ".join(actions))
+        # under the user's own organisation, like the pages' refusals
+        policy.audit_refusal(user, " | ".join(actions), organisation=home_organisation(user))
         return False

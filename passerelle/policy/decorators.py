@@ -27,12 +27,19 @@ def permission(*actions: str):
     def decorator(view):
         @wraps(view)
         def wrapped(request, *args, **kwargs):
+            from passerelle.core.audit import home_organisation
+
             from .gate import audit_refusal, can
 
             if not request.user.is_authenticated:
                 return redirect_to_login(request.get_full_path())
             if not any(can(request.user, action) for action in actions):
-                audit_refusal(request.user, " | ".join(actions))
+                # under the user's own organisation, so that its administrators see it
+                audit_refusal(
+                    request.user,
+                    " | ".join(actions),
+                    organisation=home_organisation(request.user),
+                )
                 raise PermissionDenied
             return view(request, *args, **kwargs)
 
