@@ -61,6 +61,7 @@ from django.utils.translation import gettext_lazy as _
 from passerelle import policy
 from passerelle.core import crypto
 from passerelle.core.errors import DomainError
+from passerelle.core.guard import unscoped
 from passerelle.geography.models import Area
 from passerelle.incidents import services as rules
 from passerelle.incidents.models import (
@@ -303,6 +304,7 @@ def prepare(
             planned.append(item)
     _classify(planned, organisation, found)
     _check_edits(actor, planned, found, rights)
+    _check_counts_after_edits(planned, codes, found)
     rights.audit_refusals(organisation)
     return Plan(
         actor_id=getattr(actor, "pk", None),
@@ -724,6 +726,62 @@ def _check_edits(actor, planned: list[PlannedRow], errors: list, rights: _Rights
     if refused:
         gone = {id(r) for r in refused}
         planned[:] = [r for r in planned if id(r) not in gone]
+
+
+def _check_counts_after_edits(planned: list[PlannedRow], codes: _Codes, errors: list) -> None:
+    """An edited submission's victim counts must still cover the victims the incident will
+    have once written (`check_counts_cover`, the rule `apply` asks again): the edit's
+    persons in the places of those of the submission they replace, by position, and the
+    incident's other persons as they are. Found here, a batch that checked clean applies."""
+    updates = [r for r in planned if r.action == UPDATE]
+    if not updates:
+        return
+    incident_ids = sorted({r.submission.incident_id for r in updates if r.submission})
+    stored: dict[int, dict[int, tuple]] = {i: {} for i in incident_ids}
+    with unscoped():
+        for at in range(0, len(incident_ids), _IN_CHUNK):
+            for pk, incident_id, role, sex, group_id in Person._base_manager.filter(
+                incident_id__in=incident_ids[at : at + _IN_CHUNK]
+            ).values_list("pk", "incident_id", "role", "sex", "age_group_id"):
+                stored[incident_id][pk] = (role, sex, group_id)
+    after: dict[int, tuple[list, list]] = {}  # id(row) -> (its persons by position, others)
+
+    def persons_after(item: PlannedRow) -> tuple[list, list]:
+        if id(item) in after:
+            return after[id(item)]
+        mine = [
+            (p.values["role"], p.values["sex"], getattr(p.values.get("age_group"), "pk", None))
+            for p in item.persons
+        ]
+        if item.action != UPDATE:
+            listed, others = mine, []
+        elif item.replaces_row is not None:
+            before, others = persons_after(item.replaces_row)
+            listed = mine + before[len(mine) :]
+        else:
+            persons = stored.get(item.submission.incident_id, {})
+            ids = list(item.submission.persons or [])
+            listed = mine + [persons[pk] for pk in ids[len(mine) :] if pk in persons]
+            overwritten = set(ids[: len(mine)])
+            kept = set(ids[len(mine) :])
+            others = [v for pk, v in persons.items() if pk not in overwritten and pk not in kept]
+        after[id(item)] = (listed, others)
+        return after[id(item)]
+
+    wrong = set()
+    for item in sorted(updates, key=lambda r: r.depth):
+        listed, others = persons_after(item)
+        victims = [
+            (sex, group) for role, sex, group in listed + others if role == Person.Role.VICTIM
+        ]
+        counts = {(sex, group.pk): n for (sex, group), n in item.victim_counts.items()}
+        try:
+            rules.check_counts_cover(counts, victims, codes.groups)
+        except DomainError as exc:
+            errors.append(RowError(item.row, _column(item.source, "victim_counts"), exc.message))
+            wrong.add(id(item))
+    if wrong:
+        planned[:] = [r for r in planned if id(r) not in wrong]
 
 
 def _errored(item: PlannedRow, errors: list) -> bool:

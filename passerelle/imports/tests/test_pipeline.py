@@ -424,3 +424,44 @@ def test_an_edit_by_an_importer_with_the_identity_right_erases_a_blank_identity(
         person = ImportedSubmission.objects.get().incident.persons.get()
         assert person.full_name is None and person.phone is None
         assert person.full_name_index in ("", None) and person.phone_index in ("", None)
+
+
+def test_counts_below_the_victims_already_recorded_are_found_by_the_check(importer, org, areas):
+    t0 = timezone.now() - dt.timedelta(days=1)
+    run(importer, org, [row(1, persons=[victim(1), victim(2)], version=t0)])
+    # the edit gives one person (the second is kept) and counts one victim: the incident
+    # would keep two victims recorded as persons
+    edited = row(
+        1,
+        persons=[victim(1, age=30)],
+        victim_counts={("f", "18_59"): 1},
+        version=t0 + dt.timedelta(hours=1),
+    )
+    plan = pipeline.prepare(importer, organisation=org, rows=[edited], source="x")
+    assert [(e.row, e.column) for e in plan.errors] == [(2, "victim_counts")]
+    assert "2 victims" in str(plan.errors[0].message)
+    assert plan.to_update == 0
+    # counting both is fine, and applies
+    enough = row(
+        1,
+        persons=[victim(1, age=30)],
+        victim_counts={("f", "18_59"): 2},
+        version=t0 + dt.timedelta(hours=1),
+    )
+    plan, result = run(importer, org, [enough])
+    assert result["updated"] == 1
+
+
+def test_counts_of_an_edit_in_the_same_file_cover_the_victims_of_its_original(importer, org, areas):
+    rows = [
+        row(1, key="uuid:a", persons=[victim(1), victim(2)]),
+        row(
+            2,
+            key="uuid:b",
+            replaces="uuid:a",
+            persons=[victim(1)],
+            victim_counts={("f", "18_59"): 1},
+        ),
+    ]
+    plan = pipeline.prepare(importer, organisation=org, rows=rows, source="x")
+    assert [(e.row, e.column) for e in plan.errors] == [(3, "victim_counts")]
