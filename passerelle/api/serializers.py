@@ -9,6 +9,7 @@ from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
 from passerelle.geography.models import Area
+from passerelle.incidents.forms import filter_incidents
 from passerelle.incidents.models import DatePrecision, Sex, VerificationStatus
 from passerelle.sharing.forms import AggregateForm
 from passerelle.vocabularies.models import Term
@@ -109,20 +110,7 @@ class IncidentFilter(serializers.Serializer):
         return data
 
     def apply(self, qs):
-        data = self.validated_data
-        if data.get("date_from"):
-            qs = qs.filter(occurred_on__gte=data["date_from"])
-        if data.get("date_to"):
-            qs = qs.filter(occurred_on__lte=data["date_to"])
-        if data.get("area"):
-            qs = qs.filter(area__pcode__startswith=data["area"].pcode)
-        if data.get("category"):
-            qs = qs.filter(category=data["category"])
-        if data.get("status"):
-            qs = qs.filter(verification_status=data["status"])
-        if data.get("reference"):
-            qs = qs.filter(reference__icontains=data["reference"].strip())
-        return qs
+        return filter_incidents(qs, self.validated_data)  # the list page's own filter
 
 
 class IncidentOf(serializers.Serializer):

@@ -275,24 +275,29 @@ class IncidentFilterForm(forms.Form):
         return data
 
     def apply(self, qs):
-        data = self.cleaned_data
-        if data.get("date_from"):
-            qs = qs.filter(occurred_on__gte=data["date_from"])
-        if data.get("date_to"):
-            qs = qs.filter(occurred_on__lte=data["date_to"])
-        if data.get("area"):
-            qs = qs.filter(area__pcode__startswith=data["area"].pcode)
-        elif data.get("region"):
-            qs = qs.filter(area__pcode__startswith=data["region"].pcode)
-        if data.get("category"):
-            qs = qs.filter(category=data["category"])
-        if data.get("framework"):
-            qs = qs.filter(category__parent=data["framework"])
-        if data.get("status"):
-            qs = qs.filter(verification_status=data["status"])
-        if data.get("reference"):
-            qs = qs.filter(reference__icontains=data["reference"].strip())
-        return qs
+        return filter_incidents(qs, self.cleaned_data)
+
+
+def filter_incidents(qs, data: dict):
+    """Incidents narrowed by validated filter values (the list page's form, the API's query
+    parameters): period, area (or region), category, framework, status, reference."""
+    if data.get("date_from"):
+        qs = qs.filter(occurred_on__gte=data["date_from"])
+    if data.get("date_to"):
+        qs = qs.filter(occurred_on__lte=data["date_to"])
+    if data.get("area"):
+        qs = qs.filter(area__pcode__startswith=data["area"].pcode)
+    elif data.get("region"):
+        qs = qs.filter(area__pcode__startswith=data["region"].pcode)
+    if data.get("category"):
+        qs = qs.filter(category=data["category"])
+    if data.get("framework"):
+        qs = qs.filter(category__parent=data["framework"])
+    if data.get("status"):
+        qs = qs.filter(verification_status=data["status"])
+    if data.get("reference"):
+        qs = qs.filter(reference__icontains=data["reference"].strip())
+    return qs
 
 
 class VerificationForm(forms.Form):
