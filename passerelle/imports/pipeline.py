@@ -266,11 +266,18 @@ def prepare(
     source: str,
     source_key: str = "",
     errors: Iterable[RowError] = (),
+    refused: int | None = None,
 ) -> Plan:
-    """Check every row, without writing anything (see the module's CONTRACT)."""
+    """Check every row, without writing anything (see the module's CONTRACT).
+
+    `refused`: how many rows of the file the reader refused (not among `rows`), when it
+    knows; else counted from its errors (`refused_rows`). The plan's total is every row of
+    the file, refused ones included."""
     rules._require_in(actor, "import.run", organisation)
     rows = list(rows)
     found: list[RowError] = list(errors)
+    if refused is None:
+        refused = refused_rows(rows, found)
     codes = _Codes(rows)
     rights = _Rights(actor, organisation)
     planned: list[PlannedRow] = []
@@ -313,8 +320,29 @@ def prepare(
         source_key=source_key,
         rows=planned,
         errors=found,
-        total=len(rows),
+        total=len(rows) + refused,
     )
+
+
+# Errors about the file's layout (its header row), not about one of its rows.
+_LAYOUT_ERRORS = frozenset({"duplicate_column", "missing_column", "no_header"})
+
+
+def refused_rows(rows: list[IncidentIn], errors: Iterable[RowError]) -> int:
+    """The rows a reader refused, from its errors: the distinct rows they name that are not
+    among `rows` — not an error of the whole file (row 0), of its header, or of a row of a
+    spreadsheet's persons sheet (column `persons.<code>`: its rows are not incidents)."""
+    read = {r.row for r in rows}
+    named = {
+        e.row
+        for e in errors
+        if isinstance(e.row, int)
+        and e.row > 0
+        and e.row not in read
+        and e.code not in _LAYOUT_ERRORS
+        and not str(e.column).startswith("persons.")
+    }
+    return len(named)
 
 
 class _Rights:
