@@ -151,21 +151,29 @@ def _standing_consents(answers) -> tuple[list[str], list[str]]:
     return given, refused
 
 
-def export_rows(user, incidents: list) -> tuple[list[Col], list[Col], list[list], list[list]]:
+def export_rows(
+    user, incidents: list, *, audit_reads: bool = True
+) -> tuple[list[Col], list[Col], list[list], list[list]]:
     """The columns and rows of an export, from what `user` sees (policy.redact). A column the
     user does not see on every incident is left out; persons only when the user sees them on
     every incident, identities only when every person's identity is visible. Level-3/4
-    reads are audited by `redact`."""
+    reads are audited by `redact`, except with `audit_reads=False`: the import's comparison
+    of a re-imported file with what its importer would export (`spreadsheets`), which
+    shows nothing to anyone."""
+    from functools import partial
+
     from passerelle import policy
 
     from .models import ImportedSubmission
+
+    redact = partial(policy.redact, audit_reads=audit_reads)
 
     keys = dict(
         ImportedSubmission.objects.filter(incident__in=incidents, replaced_by="")
         .order_by("written_at")
         .values_list("incident_id", "key")
     )
-    records = [policy.redact(user, i) for i in incidents]
+    records = [redact(user, i) for i in incidents]
     full = all(r.level >= 3 for r in records)
     incident_cols = [c for c in incident_columns() if full or c.code not in LEVEL3_INCIDENT]
     with_persons = bool(records) and all(r.shows("persons") for r in records)
@@ -179,7 +187,7 @@ def export_rows(user, incidents: list) -> tuple[list[Col], list[Col], list[list]
             found.setdefault(person.incident_id, []).append(person)
         for incident in incidents:
             for person in found.get(incident.pk, []):
-                people.append((incident, person, policy.redact(user, person)))
+                people.append((incident, person, redact(user, person)))
     identities = all(all(p.shows(f) for f in IDENTITY_FIELDS) for *_x, p in people)
     person_cols = (
         [c for c in person_columns() if identities or c.code not in IDENTITY_FIELDS]

@@ -477,20 +477,148 @@ def _person(sheet, number, cells, errors) -> PersonIn | None:
     )
 
 
+class _Fixed:
+    """The columns of an export, read like a `_Sheet` (to parse what the export would write
+    exactly as a file's cells are parsed)."""
+
+    def __init__(self, columns):
+        self.index = {c.code: at for at, c in enumerate(columns)}
+
+    def value(self, cells: list[str], code: str) -> str:
+        at = self.index.get(code)
+        return cells[at] if at is not None else ""
+
+    def has(self, code: str) -> bool:
+        return code in self.index
+
+
+def _text(value) -> str:
+    if isinstance(value, str):
+        return value.strip().replace("\x00", "")
+    return tabular.cell_text(value)
+
+
+_NOT_COMPARED = ("key", "reference", "incident_key", "code")
+
+
+def _same(row: IncidentIn, stored: IncidentIn, held: list[str]) -> bool:
+    for code in held:
+        if code.startswith("victims_"):
+            sex, group = code.removeprefix("victims_").split("_", 1)
+            if row.victim_counts.get((sex, group), 0) != stored.victim_counts.get((sex, group), 0):
+                return False
+        elif row.values.get(code) != stored.values.get(code):
+            return False
+    return True
+
+
+def _same_person(mine: PersonIn, stored: PersonIn, held: list[str]) -> bool:
+    for code in held:
+        if code in ("consents_given", "consents_refused"):
+            if mine.consents != stored.consents:
+                return False
+        elif code == "needs":
+            if sorted(mine.needs) != sorted(stored.needs):
+                return False
+        elif getattr(mine, code) != getattr(stored, code):
+            return False
+    return True
+
+
+def _unchanged(actor, targets: list, sheet, people, person_lines: dict) -> set[str]:
+    """The keys of the rows equal, on every column the file holds, to what `actor` would
+    export of the incident they name (`targets`: pairs of a row and its incident):
+    re-importing an export, whole or partial, changes nothing. A file holding a column the
+    actor's export would not hold (a field they do not see) is never compared: no answer
+    tells what a hidden field holds. Nothing is audited: nothing is shown."""
+    from passerelle import policy
+
+    from .spreadsheet_export import export_rows
+
+    held = [c for c in sheet.index if c not in _NOT_COMPARED]
+    held_people = [c for c in people.index if c not in _NOT_COMPARED] if people else []
+    viewable = [(r, i) for r, i in targets if policy.can(actor, "incident.view", i)]
+    same: set[str] = set()
+
+    def compare(pairs) -> list:
+        """The pairs that could not be compared with these incidents' common columns."""
+        inc_cols, per_cols, inc_rows, per_rows = export_rows(
+            actor, [i for _r, i in pairs], audit_reads=False
+        )
+        shown = {c.code for c in inc_cols}
+        shown_people = {c.code for c in per_cols}
+        if not set(held) <= shown or not set(held_people) <= shown_people:
+            return pairs
+        fixed, fixed_people = _Fixed(inc_cols), _Fixed(per_cols)
+        stored_people: dict[str, list] = {}
+        for cells in per_rows:
+            texts = [_text(v) for v in cells]
+            stored_people.setdefault(fixed_people.value(texts, "incident_key"), []).append(texts)
+        for (row, _incident_obj), cells in zip(pairs, inc_rows, strict=True):
+            texts = [_text(v) for v in cells]
+            problems: list = []
+            stored = _incident(fixed, row.row, texts, problems, None)
+            if stored is None or not _same(row, stored, held):
+                continue
+            if people is not None:
+                mine = person_lines.get(row.key, [])
+                theirs = [
+                    _person(fixed_people, row.row, t, problems)
+                    for t in stored_people.get(fixed.value(texts, "key"), [])
+                ]
+                if len(mine) != len(theirs) or problems:
+                    continue
+                pairs_of_people = zip(mine, theirs, strict=True)
+                if not all(_same_person(a, b, held_people) for a, b in pairs_of_people):
+                    continue
+            same.add(row.key)
+        return []
+
+    if viewable:
+        for pair in compare(viewable):
+            compare([pair])  # columns narrowed by another incident: each on its own
+    return same
+
+
 def _check_updates(organisation, incidents, sheet, people, errors, actor=None) -> None:
     """A row whose key the organisation already holds updates that incident: the file must
     then hold every incident column it would otherwise erase. Its persons are rewritten only
     from a persons sheet holding every person column, identities included, imported by
     someone who may record identities; otherwise the stored persons are kept as they are
-    (the row's persons are left out: a blank name would erase a name)."""
+    (the row's persons are left out: a blank name would erase a name).
+
+    A row equal to what the importer would export of its incident, on every column the file
+    holds, is unchanged whatever columns the file leaves out (`_unchanged`): its version is
+    taken away so the pipeline counts it unchanged (no right needed, nothing written)."""
     known = known_keys(organisation, [r.key for r in incidents])
     missing = [c for c in INCIDENT_FULL if not sheet.has(c)]
+    same: set[str] = set()
+    if actor is not None:
+        from passerelle.core.guard import unscoped
+        from passerelle.incidents.models import Incident
+
+        pks = {r.key: known.references.get(r.key) for r in incidents}
+        for row in incidents:
+            sub = known.submissions.get(row.key)
+            if sub is not None and not sub.replaced_by:
+                pks[row.key] = sub.incident_id
+        with unscoped():
+            found = Incident.objects.in_bulk([pk for pk in pks.values() if pk is not None])
+        targets = [(r, found[pks[r.key]]) for r in incidents if pks.get(r.key) in found]
+        lines = {r.key: list(r.persons) for r in incidents}
+        if targets:
+            same = _unchanged(actor, targets, sheet, people, lines)
+        for row in incidents:
+            if row.key in same:
+                row.version = None  # the pipeline's "unchanged": same or older version
     persons_whole = people is not None and all(people.has(c) for c in PERSON_FULL)
     if actor is not None and persons_whole:
         from passerelle import policy
 
         persons_whole = policy.can(actor, "person.view_identity", organisation)
     for row in incidents:
+        if row.key in same and row.key in known.submissions:
+            continue  # unchanged: nothing to update, so nothing to refuse
         if row.key in known.references:
             errors.append(
                 RowError(
@@ -546,14 +674,18 @@ def adopt(actor, *, organisation, data: bytes, filename: str = "") -> int:
     """Before a check: the keys of the file that are references of incidents the actor may
     edit and that were never imported become their import keys (persons in the order of
     their codes), so that an exported file, edited and imported again, updates them instead
-    of creating copies. Returns how many were adopted. Called inside the upload's transaction."""
+    of creating copies; so do the keys of rows equal to what the actor would export of the
+    incident (`_unchanged`), whoever the actor: such a row changes nothing, and is then
+    counted unchanged instead of refused. Returns how many were adopted. Called inside the
+    upload's transaction."""
     from passerelle import policy
     from passerelle.core.guard import unscoped
     from passerelle.incidents.models import Incident
 
     from .models import ImportedSubmission
 
-    rows, _errors = read(data, filename=filename)
+    rows, _errors = read(data, filename=filename, organisation=organisation, actor=actor)
+    same = {r.key for r in rows if r.version is None}  # unchanged (see `_check_updates`)
     known = known_keys(organisation, [r.key for r in rows])
     if not known.references:
         return 0
@@ -577,7 +709,7 @@ def adopt(actor, *, organisation, data: bytes, filename: str = "") -> int:
             persons=persons.get(incident.pk, []),
         )
         for incident in incidents
-        if policy.can(actor, "incident.edit", incident)
+        if incident.reference in same or policy.can(actor, "incident.edit", incident)
     ]
     ImportedSubmission.objects.bulk_create(adopted, ignore_conflicts=True)
     return len(adopted)

@@ -317,13 +317,96 @@ def test_export_edit_import_updates_the_incident_instead_of_copying_it(
         assert person.full_name.reveal() == "Fatoumata Maïga"
 
 
-def test_a_partial_export_cannot_update_a_recorded_incident(recorded, monitor, org, client_as):
-    book = _export(client_as("im_officer"))  # level 2: no narrative, no location
+def _saved(book) -> bytes:
     out = io.BytesIO()
     book.save(out)
-    _batch, plan = _import(monitor, org, out.getvalue())
-    assert [(e.row, e.column, e.code) for e in plan.errors] == [(3, "key", "incomplete")]
+    return out.getvalue()
+
+
+def _set(book, code: str, value, row: int = 3) -> None:
+    sheet = book["incidents"]
+    sheet.cell(row=row, column=codes_row(sheet).index(code) + 1, value=value)
+
+
+def test_a_partial_export_cannot_update_a_recorded_incident(recorded, monitor, org, client_as):
+    book = _export(client_as("im_officer"))  # level 2: no narrative, no location
+    _set(book, "occurred_on", "15/02/2013")  # a held column changed
+    _batch, plan = _import(monitor, org, _saved(book))
+    assert (3, "key", "incomplete") in [(e.row, e.column, e.code) for e in plan.errors]
     assert "narrative" in str(plan.errors[0].message)
+    assert plan.counts()["to_update"] == 0
+
+
+def _writes() -> int:
+    """Audit events of writes to records (not the import's own events)."""
+    return AuditEvent.objects.filter(action__in=["incident.update", "incident.create"]).count()
+
+
+def test_an_im_officer_re_importing_their_own_export_changes_nothing(
+    recorded, monitor, org, areas, client_as
+):
+    """The trial's case: level 2, `import.run` but no `incident.edit`; the export leaves
+    out the case details; imported again unchanged it is counted unchanged, row by row,
+    whether the incidents were recorded by hand (keys: references) or imported."""
+    data = fill([incident_line(f"SUB-{n}", victims_m_18_59=n + 1) for n in range(3)])
+    _batch, plan = _import(monitor, org, data)
+    pipeline.apply(monitor, plan)
+    client = client_as("im_officer")
+    officer = client.user
+    exported = _saved(_export(client))
+    with unscoped():
+        stored = {i.pk: (i.updated_at, i.narrative.reveal()) for i in Incident.objects.all()}
+    writes, events = _writes(), AuditEvent.objects.count()
+    _batch, plan = _import(officer, org, exported)
+    assert not plan.errors, [(e.row, e.column, str(e.message)) for e in plan.errors]
+    assert plan.counts()["to_create"] == 0 and plan.counts()["to_update"] == 0
+    assert plan.counts()["unchanged"] == 4
+    result = pipeline.apply(officer, plan)
+    assert (result["created"], result["updated"], result["unchanged"]) == (0, 0, 4)
+    assert _writes() == writes
+    assert not AuditEvent.objects.filter(seq__gt=0, action="access.refused", actor=officer)
+    # no audit event per record: the upload, the check and the application only
+    assert AuditEvent.objects.count() - events <= 3
+    with unscoped():
+        assert Incident.objects.count() == 4
+        now = {i.pk: (i.updated_at, i.narrative.reveal()) for i in Incident.objects.all()}
+    assert now == stored  # the columns the file left out are as they were
+    # and again: still nothing
+    _batch, again = _import(officer, org, exported)
+    assert not again.errors and again.counts()["unchanged"] == 4
+
+
+def test_an_im_officer_changing_a_held_cell_gets_a_row_error_not_a_write(recorded, org, client_as):
+    client = client_as("im_officer")
+    book = _export(client)
+    _set(book, "occurred_on", "15/02/2013")
+    _batch, plan = _import(client.user, org, _saved(book))
+    assert [(e.row, e.column) for e in plan.errors] == [(3, "key")]
+    assert plan.counts()["to_update"] == 0
+    with unscoped():
+        recorded.refresh_from_db()
+    assert recorded.occurred_on != dt.date(2013, 2, 15)
+
+
+def test_a_monitor_re_importing_an_export_changes_nothing_until_a_cell_changes(
+    recorded, monitor, org, user_with_role, client_for
+):
+    """The monitor may not export; a verifier's export (every incident column, persons
+    without identities) imported by the monitor is unchanged; one changed cell: one update."""
+    book = _export(client_for(user_with_role("verifier")))
+    _batch, plan = _import(monitor, org, _saved(book))
+    assert not plan.errors, [(e.row, e.column, str(e.message)) for e in plan.errors]
+    assert plan.counts()["unchanged"] == 1 and plan.counts()["to_update"] == 0
+    writes = _writes()
+    assert pipeline.apply(monitor, plan)["updated"] == 0
+    assert _writes() == writes
+    _set(book, "narrative", "Corrigé.")
+    _batch, plan = _import(monitor, org, _saved(book))
+    assert not plan.errors and plan.counts()["to_update"] == 1
+    assert pipeline.apply(monitor, plan)["updated"] == 1
+    with unscoped():
+        recorded.refresh_from_db()
+        assert recorded.narrative.reveal() == "Corrigé."
 
 
 def test_a_reference_the_importer_may_not_change_is_refused(recorded, org, user_with_role, areas):
