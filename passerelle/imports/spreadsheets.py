@@ -642,9 +642,10 @@ def _check_updates(organisation, incidents, sheet, people, errors, actor=None) -
                     row.row,
                     "key",
                     _(
-                        "This incident is already recorded: to update it, the file must hold the "
-                        "columns %(columns)s, else their content would be erased. An export made "
-                        "by someone who sees every field of these incidents holds them all."
+                        "This row differs from the incident already recorded under its key: to "
+                        "update it, the file must hold the columns %(columns)s, else their content "
+                        "would be erased. An export made by someone who sees every field of these "
+                        "incidents holds them all (a row left as exported changes nothing)."
                     )
                     % {"columns": ", ".join(missing)},
                     "incomplete",

@@ -376,16 +376,26 @@ def test_an_im_officer_re_importing_their_own_export_changes_nothing(
     assert not again.errors and again.counts()["unchanged"] == 4
 
 
-def test_an_im_officer_changing_a_held_cell_gets_a_row_error_not_a_write(recorded, org, client_as):
+def test_an_im_officer_changing_a_held_cell_gets_a_row_error_not_a_write(
+    recorded, monitor, org, client_as
+):
+    """A changed cell makes the row an update, which needs `incident.edit`: refused on its
+    row, for an incident recorded by hand (its reference) as for an imported one."""
+    _batch, plan = _import(monitor, org, fill([incident_line("SUB-0")]))
+    pipeline.apply(monitor, plan)
     client = client_as("im_officer")
     book = _export(client)
-    _set(book, "occurred_on", "15/02/2013")
+    _set(book, "occurred_on", "15/02/2013", row=3)
+    _set(book, "occurred_on", "15/02/2013", row=4)
     _batch, plan = _import(client.user, org, _saved(book))
-    assert [(e.row, e.column) for e in plan.errors] == [(3, "key")]
+    found = {(e.row, e.column, e.code) for e in plan.errors}
+    assert {(3, "key", "forbidden"), (4, "key", "forbidden")} <= found
+    assert "differs" in " ".join(str(e.message) for e in plan.errors if e.row == 4)
     assert plan.counts()["to_update"] == 0
     with unscoped():
-        recorded.refresh_from_db()
-    assert recorded.occurred_on != dt.date(2013, 2, 15)
+        assert not Incident.objects.filter(occurred_on=dt.date(2013, 2, 15)).exists()
+    refused = AuditEvent.objects.filter(action="access.refused", actor=client.user)
+    assert refused.exists()
 
 
 def test_a_monitor_re_importing_an_export_changes_nothing_until_a_cell_changes(
