@@ -1,5 +1,15 @@
 """The one error type services raise; its message is translatable and shown to users."""
 
+from django.utils.functional import lazy
+
+
+def worded(message, **params):
+    """`message % params`, still lazy: worded in the language active when it is shown (a
+    plain `lazy_string % params` would freeze the language of the moment it is made)."""
+    if not params:
+        return message
+    return lazy(lambda: str(message) % params, str)()
+
 
 class DomainError(Exception):
     def __init__(self, message, *, field: str | None = None, code: str = "invalid"):

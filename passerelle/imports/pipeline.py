@@ -55,12 +55,12 @@ from typing import Any
 
 from django.db import models, transaction
 from django.utils import timezone
-from django.utils.functional import lazy
+from django.utils.functional import Promise, lazy
 from django.utils.translation import gettext_lazy as _
 
 from passerelle import policy
 from passerelle.core import crypto
-from passerelle.core.errors import DomainError
+from passerelle.core.errors import DomainError, worded
 from passerelle.core.guard import unscoped
 from passerelle.geography.models import Area
 from passerelle.incidents import services as rules
@@ -105,13 +105,33 @@ _SCOPES = frozenset(Consent.Scope.values)
 _SERVICE_TYPES = frozenset(ServiceType.values)
 
 
-def _fill(message, params: dict) -> str:
-    return str(message) % params
+def fill(message, params: dict):
+    """A message with parameters, worded when shown (in the reader's language, and in both
+    languages by RowError.as_dict): `_("...") % {...}` would word it once, at once."""
+    return worded(message, **params)
 
 
-# A message with parameters, worded when shown (in the reader's language, and in both
-# languages by RowError.as_dict): `_("...") % {...}` would word it once, at once.
-fill = lazy(_fill, str)
+def _rule_message(exc: DomainError, rule, *args):
+    """The message of the DomainError a services rule raised, kept lazy when possible.
+
+    The services word a message with parameters at once (`_("...") % {...}`): it would be
+    frozen in the language of the check, while RowError.as_dict keeps every error in both
+    languages. So the rule is asked again, with the same values, when the message is shown,
+    in the language then active; a message already lazy is kept as it is."""
+    if isinstance(exc.message, Promise):
+        return exc.message
+    frozen = str(exc.message)
+
+    def again() -> str:
+        try:
+            rule(*args)
+        except DomainError as fresh:
+            return str(fresh.message)
+        except Exception:  # noqa: BLE001 - the message of the check is still right
+            logger.debug("rule %s not asked again", getattr(rule, "__name__", rule))
+        return frozen
+
+    return lazy(again, str)()
 
 
 class ImportCancelled(Exception):
@@ -444,11 +464,15 @@ def _check_row(row: IncidentIn, codes: _Codes, rights: _Rights, errors: list) ->
         return PlannedRow(row, CREATE)
     try:
         rules._check_category(values["category"])
-        if values["classification"] is None:
-            values["classification"] = rules.default_classification(values["category"])
+    except DomainError as exc:
+        error(exc.field or "", _rule_message(exc, rules._check_category, values["category"]))
+        return PlannedRow(row, CREATE)
+    if values["classification"] is None:
+        values["classification"] = rules.default_classification(values["category"])
+    try:
         rules._validate_incident(values)
     except DomainError as exc:
-        error(exc.field or "", exc.message)
+        error(exc.field or "", _rule_message(exc, rules._validate_incident, dict(values)))
         return PlannedRow(row, CREATE)
     classification = values["classification"]
 
@@ -555,7 +579,7 @@ def _check_person(row, index, person: PersonIn, codes, rights, classification, e
     try:
         rules._validate_person(values)
     except DomainError as exc:
-        error(exc.field or "role", exc.message)
+        error(exc.field or "role", _rule_message(exc, rules._validate_person, dict(values)))
         return None
     return PlannedPerson(values=values, consents=scopes, needs=needs)
 
@@ -586,7 +610,8 @@ def _victim_counts(row: IncidentIn, persons: list[PlannedPerson], codes, errors)
             errors.append(RowError(row.row, column, _("Enter a whole number.")))
             continue
         except DomainError as exc:
-            errors.append(RowError(row.row, column, exc.message))
+            message = _rule_message(exc, rules.check_victim_count, group, count)
+            errors.append(RowError(row.row, column, message))
             continue
         if count:
             counts[(sex, group)] = counts.get((sex, group), 0) + count
@@ -609,7 +634,8 @@ def _victim_counts(row: IncidentIn, persons: list[PlannedPerson], codes, errors)
     try:
         rules.check_counts_cover(plain, victims, codes.groups)
     except DomainError as exc:
-        errors.append(RowError(row.row, column, exc.message))
+        message = _rule_message(exc, rules.check_counts_cover, plain, victims, codes.groups)
+        errors.append(RowError(row.row, column, message))
     return counts
 
 
@@ -806,7 +832,8 @@ def _check_counts_after_edits(planned: list[PlannedRow], codes: _Codes, errors: 
         try:
             rules.check_counts_cover(counts, victims, codes.groups)
         except DomainError as exc:
-            errors.append(RowError(item.row, _column(item.source, "victim_counts"), exc.message))
+            message = _rule_message(exc, rules.check_counts_cover, counts, victims, codes.groups)
+            errors.append(RowError(item.row, _column(item.source, "victim_counts"), message))
             wrong.add(id(item))
     if wrong:
         planned[:] = [r for r in planned if id(r) not in wrong]

@@ -31,6 +31,7 @@ from .pipeline import (
     Plan,
     PlannedPerson,
     PlannedRow,
+    _rule_message,
     _stored,
     fill,
 )
@@ -438,7 +439,13 @@ class Writer:
             rules.check_counts_cover(wanted, victims)
         except DomainError as exc:
             raise DomainError(
-                fill(_("Row %(row)d: %(problem)s"), {"row": item.row, "problem": exc.message}),
+                fill(
+                    _("Row %(row)d: %(problem)s"),
+                    {
+                        "row": item.row,
+                        "problem": _rule_message(exc, rules.check_counts_cover, wanted, victims),
+                    },
+                ),
                 field="victim_counts",
             ) from exc
         if current == wanted:

@@ -465,3 +465,37 @@ def test_counts_of_an_edit_in_the_same_file_cover_the_victims_of_its_original(im
     ]
     plan = pipeline.prepare(importer, organisation=org, rows=rows, source="x")
     assert [(e.row, e.column) for e in plan.errors] == [(3, "victim_counts")]
+
+
+def test_a_services_error_is_worded_in_the_language_it_is_shown_in(importer, org, areas):
+    """The services word their messages at once (`_("...") % {...}`); the pipeline keeps
+    them lazy: checked in French, the error is still stored in English too."""
+    t0 = timezone.now() - dt.timedelta(days=1)
+    run(importer, org, [row(1, persons=[victim(1), victim(2)], version=t0)])
+    edited = row(
+        1,
+        persons=[victim(1, age=30)],
+        victim_counts={("f", "18_59"): 1},
+        version=t0 + dt.timedelta(hours=1),
+    )
+    with translation.override("fr"):
+        plan = pipeline.prepare(importer, organisation=org, rows=[edited], source="x")
+        stored = plan.errors[0].as_dict()["message"]
+    assert "Female" in stored["en"] and "Féminin" in stored["fr"]
+    with translation.override("fr"):
+        assert "Féminin" in str(plan.errors[0].message)
+    assert "Female" in str(plan.errors[0].message)
+
+
+def test_a_rules_error_in_a_new_row_is_worded_when_shown(importer, org, areas, monkeypatch):
+    from passerelle.incidents import services
+
+    def refuse(values):
+        raise DomainError(f"refused in {translation.get_language()}", field="narrative")
+
+    monkeypatch.setattr(services, "_validate_person", refuse)
+    with translation.override("fr"):
+        plan = pipeline.prepare(
+            importer, organisation=org, rows=[row(1, persons=[victim(1)])], source="x"
+        )
+    assert plan.errors[0].as_dict()["message"] == {"en": "refused in en", "fr": "refused in fr"}

@@ -28,11 +28,12 @@ from typing import Any
 
 from django.utils.translation import gettext_lazy as _
 
+from passerelle.core.errors import worded
 from passerelle.imports.rows import IncidentIn, PersonIn, RowError
 
 from .dates import parse_date
 from .form import FormView, Question, form_view
-from .reading import ReadResult, Submission, _norm, _quote, worded
+from .reading import ReadResult, Submission, _norm, _quote
 
 INCIDENT_TEXT = {"exact_location", "narrative"}
 INCIDENT_DATES = {"occurred_on", "reported_on"}

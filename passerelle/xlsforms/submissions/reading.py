@@ -16,11 +16,10 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.conf import settings
-from django.utils.functional import lazy
 from django.utils.translation import gettext_lazy as _
 
 from passerelle.core import spreadsheets
-from passerelle.core.errors import DomainError
+from passerelle.core.errors import DomainError, worded
 from passerelle.core.exports import unescape
 from passerelle.imports.rows import RowError
 
@@ -69,14 +68,6 @@ REFUSALS = {
         "export it again with the submission's metadata."
     ),
 }
-
-
-def worded(message, **params):
-    """`message % params`, still lazy: worded in the language active when it is shown (a
-    plain `lazy_string % params` would freeze the language of the moment it is made)."""
-    if not params:
-        return message
-    return lazy(lambda: str(message) % params, str)()
 
 
 class SubmissionsRefused(DomainError):
