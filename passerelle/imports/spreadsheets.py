@@ -602,8 +602,20 @@ def _check_updates(organisation, incidents, sheet, people, errors, actor=None) -
             sub = known.submissions.get(row.key)
             if sub is not None and not sub.replaced_by:
                 pks[row.key] = sub.incident_id
-        with unscoped():
-            found = Incident.objects.in_bulk([pk for pk in pks.values() if pk is not None])
+        with unscoped():  # what the export reads of each, in a fixed number of queries
+            found = (
+                Incident.objects.select_related(
+                    "owner",
+                    "area",
+                    "category",
+                    "sub_type",
+                    "perpetrator",
+                    "source_type",
+                    "source_reliability",
+                )  # fmt: skip
+                .prefetch_related("victim_counts__age_group")
+                .in_bulk([pk for pk in pks.values() if pk is not None])
+            )
         targets = [(r, found[pks[r.key]]) for r in incidents if pks.get(r.key) in found]
         lines = {r.key: list(r.persons) for r in incidents}
         if targets:
