@@ -447,3 +447,27 @@ def test_the_incident_list_offers_the_export_with_its_filters(recorded, client_a
     page = client_as("im_officer").get(reverse("incidents:list"))
     assert page.status_code == 200
     assert reverse("imports:spreadsheet_export") in page.content.decode()
+
+
+def test_the_comparison_with_what_is_stored_reads_a_fixed_number_of_queries(
+    monitor, org, areas, client_as
+):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client = client_as("im_officer")
+
+    def queries(count: int) -> int:
+        data = fill([incident_line(f"Q{count}-{n}", victims_f_0_4=n + 1) for n in range(count)])
+        _batch, plan = _import(monitor, org, data)
+        pipeline.apply(monitor, plan)
+        exported = _saved(_export(client))
+        with CaptureQueriesContext(connection) as captured:
+            rows, errors = spreadsheets.read(
+                exported, filename="x.xlsx", organisation=org, actor=client.user
+            )
+        assert not errors and all(r.version is None for r in rows)  # all unchanged
+        return len(captured.captured_queries)
+
+    queries(1)  # the first read fills the per-process caches (vocabularies, roles)
+    assert queries(2) == queries(6)  # 3 then 9 incidents, all compared
