@@ -102,6 +102,10 @@ NOT_LISTS = {
     "inforequests:metrics": "counts computed by the database",
     "coordination:training_map": "one count per area (reference areas), not rows",
     "api_tokens:list": "the user's own API tokens, read in one query with nothing related",
+    "imports:list": "the organisation's imports: pinned in imports/tests/test_error_order.py",
+    "pulls:list": "the server connections: pinned in pulls/tests/test_views.py",
+    "imports:example_export_csv": "a fixed example file (24 fictitious interviews), no rows",
+    "imports:example_export_xlsx": "the same example as a workbook",
     "imports:spreadsheet_export": (
         "incidents with their persons at up to level 4: one audited read per record shown at "
         "level 3 or 4 (policy.redact), so its writes grow with the rows by design; the "

@@ -53,3 +53,28 @@ def test_the_list_says_an_import_with_errors_was_checked(client_as, org):
         html = client.get(reverse("imports:list")).content.decode()
     assert html.count("Checked, errors to correct") == 1
     assert html.count("Uploaded, not checked yet") == 1
+
+
+@pytest.mark.django_db
+def test_the_list_reads_a_fixed_number_of_queries(client_as, org):
+    """The imports list reads the same number of queries for one import as for six."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client = client_as("monitor", language="en")
+
+    def batch():
+        ImportBatch.objects.create(
+            organisation=org, created_by=client.user, source="xlsform", payload=""
+        )
+
+    batch()
+    client.get(reverse("imports:list"))  # warm the session and the policy's caches
+    with CaptureQueriesContext(connection) as one:
+        assert client.get(reverse("imports:list")).status_code == 200
+    for _ in range(5):
+        batch()
+    with CaptureQueriesContext(connection) as six:
+        page = client.get(reverse("imports:list")).content.decode()
+    assert page.count("Uploaded, not checked yet") == 6
+    assert len(six) == len(one)
