@@ -78,19 +78,34 @@ def inspect(data: bytes, limits: Limits = LIMITS) -> None:
             raise too_large
 
 
+def open_workbook(data: bytes, *, limits: Limits = LIMITS, read_only: bool = True):
+    """The workbook, once its zip directory passed `inspect` (for a caller that needs more
+    than rows: the sheets' names, or a workbook to write again); WorkbookRefused otherwise.
+    The caller closes it (`book.close()`) when it is read-only."""
+    import openpyxl  # imported here: only imports need it
+
+    inspect(data, limits)
+    try:
+        return openpyxl.load_workbook(io.BytesIO(data), read_only=read_only, data_only=True)
+    except Exception as exc:  # a zip that is not a workbook, a damaged workbook
+        raise WorkbookRefused("not_a_workbook") from exc
+
+
+def sheet_names(data: bytes, *, limits: Limits = LIMITS) -> list[str]:
+    book = open_workbook(data, limits=limits)
+    try:
+        return list(book.sheetnames)
+    finally:
+        book.close()
+
+
 def read_rows(
     data: bytes, *, sheet: str | None = None, limits: Limits = LIMITS
 ) -> Iterator[tuple[int, tuple]]:
     """(row number, cell values) of the sheet named `sheet` (else the first), at most
     `limits.max_rows` rows of `limits.max_columns` cells; WorkbookRefused past the limits
     or for a file openpyxl cannot read."""
-    import openpyxl  # imported here: only imports need it
-
-    inspect(data, limits)
-    try:
-        book = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    except Exception as exc:  # a zip that is not a workbook, a damaged workbook
-        raise WorkbookRefused("not_a_workbook") from exc
+    book = open_workbook(data, limits=limits)
     try:
         found = book[sheet] if sheet and sheet in book.sheetnames else book.worksheets[0]
         rows = found.iter_rows(values_only=True, max_col=limits.max_columns)

@@ -15,10 +15,9 @@ import csv
 import datetime as dt
 import io
 
-import openpyxl
 from django.utils import timezone
 
-from passerelle.core import exports
+from passerelle.core import exports, spreadsheets
 
 FORM_NAME = "passerelle-example-protection-monitoring-form.xlsx"
 EXPORT_NAME = "passerelle-example-submissions.{fmt}"
@@ -109,5 +108,5 @@ def export_name(fmt: str) -> str:
 
 
 def _through_exports(data: bytes) -> bytes:
-    book = openpyxl.load_workbook(io.BytesIO(data))
+    book = spreadsheets.open_workbook(data, read_only=False)
     return exports.xlsx_bytes(book)

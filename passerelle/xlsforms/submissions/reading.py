@@ -508,17 +508,7 @@ def read_csv_text(text: str, form: FormView | None, delimiter: str | None = None
 
 
 def _sheets(data: bytes, limits) -> list[str]:
-    import openpyxl
-
-    spreadsheets.inspect(data, limits)
-    try:
-        book = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    except Exception as exc:
-        raise spreadsheets.WorkbookRefused("not_a_workbook") from exc
-    try:
-        return list(book.sheetnames)
-    finally:
-        book.close()
+    return spreadsheets.sheet_names(data, limits=limits)
 
 
 def _sheet_rows(data: bytes, sheet: str, limits):
