@@ -447,17 +447,7 @@ class AggregateTable(PolicyView):
     @extend_schema(parameters=[s.AggregateQuery], responses=s.AggregateOut)
     def get(self, request):
         data = self.query(s.AggregateQuery).validated_data
-        result = aggregates.build(
-            request.user,
-            purpose=data["purpose"],
-            rows=data["rows"],
-            columns=data["columns"],
-            period=data["period"],
-            area_level=data["area_level"],
-            data_category=data["data_category"],
-            date_from=data["date_from"],
-            date_to=data["date_to"],
-        )
+        result = aggregates.build_from(request.user, data)
         aggregates.record_read(request.user, result, data)
         return Response(represent.aggregate(result))
 

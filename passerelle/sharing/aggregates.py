@@ -196,6 +196,23 @@ def tabulate(
     return table, row_keys, column_keys, period, area_level, coarsened
 
 
+QUERY_FIELDS = (
+    "purpose",
+    "rows",
+    "columns",
+    "period",
+    "area_level",
+    "data_category",
+    "date_from",
+    "date_to",
+)
+
+
+def build_from(user, data: dict) -> AggregateResult:
+    """`build` from the validated values of the statistics form (the page's and the API's)."""
+    return build(user, **{name: data[name] for name in QUERY_FIELDS})
+
+
 def build(
     user,
     *,

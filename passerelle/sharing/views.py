@@ -456,17 +456,7 @@ def aggregate_table(request):
     if form.is_bound and form.is_valid():
         data = form.cleaned_data
         try:
-            result = aggregates.build(
-                request.user,
-                purpose=data["purpose"],
-                rows=data["rows"],
-                columns=data["columns"],
-                period=data["period"],
-                area_level=data["area_level"],
-                data_category=data["data_category"],
-                date_from=data["date_from"],
-                date_to=data["date_to"],
-            )
+            result = aggregates.build_from(request.user, data)
         except ForbiddenPurpose as refused:  # audited by the policy, for the owners too
             form.add_error("purpose", refused.reason)
             return render(request, "sharing/aggregates.html", {"form": form}, status=403)
